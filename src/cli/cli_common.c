@@ -1,0 +1,129 @@
+/* cli_common: config loading order, -b/-X/-c handling and the stop-signal flag. */
+#include "cli_common.h"
+
+#include "log.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+void cli_install_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+bool cli_stop_requested(void)
+{
+    return stop_signal != 0;
+}
+
+int cli_stop_signal(void)
+{
+    return (int)stop_signal;
+}
+
+void cli_getopt_reset(void)
+{
+    optind = 0; /* glibc: 0 also re-initialises its internal state */
+    opterr = 1;
+}
+
+bool cli_ctx_init(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *path = NULL;
+    bool explicit_path = false;
+    char err[512];
+
+    memset(ctx, 0, sizeof *ctx);
+    ctx->cfg = ofc_config_new();
+    for (int i = 1; i < argc; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+            path = argv[i + 1];
+            explicit_path = true;
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            path = argv[i] + 9;
+            explicit_path = true;
+        } else if (strcmp(argv[i], "--") == 0) {
+            break;
+        }
+    }
+    if (!explicit_path)
+        path = ofc_config_default_path();
+    if (path && ofc_config_load_file(ctx->cfg, path, err, sizeof err) != OFC_OK) {
+        fprintf(stderr, "ofc: config: %s\n", err);
+        cli_ctx_fini(ctx);
+        return false;
+    }
+    ofc_log_set_level(OFC_LOG_WARN);
+    return true;
+}
+
+void cli_ctx_fini(cli_ctx *ctx)
+{
+    ofc_config_destroy(ctx->cfg);
+    ctx->cfg = NULL;
+}
+
+int cli_handle_common(cli_ctx *ctx, int opt, const char *arg)
+{
+    char err[512];
+    switch (opt) {
+    case 'b':
+        if (ofc_config_set(ctx->cfg, "brokers", arg, err, sizeof err) != OFC_OK) {
+            fprintf(stderr, "ofc: -b: %s\n", err);
+            return -1;
+        }
+        return 1;
+    case 'X': {
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg) {
+            fprintf(stderr, "ofc: -X expects property=value, got \"%s\"\n", arg);
+            return -1;
+        }
+        char name[256];
+        size_t n = (size_t)(eq - arg);
+        if (n >= sizeof name) {
+            fprintf(stderr, "ofc: -X: property name too long\n");
+            return -1;
+        }
+        memcpy(name, arg, n);
+        name[n] = '\0';
+        /* ofconsole's own properties by name; anything else goes to librdkafka, as with kcat. */
+        char full[300];
+        ofc_config *probe = ofc_config_new();
+        bool own = ofc_config_set(probe, name, eq + 1, err, sizeof err) == OFC_OK ||
+                   strncmp(err, "unknown property", 16) != 0;
+        ofc_config_destroy(probe);
+        if (own || strncmp(name, "kafka.", 6) == 0)
+            snprintf(full, sizeof full, "%s", name);
+        else
+            snprintf(full, sizeof full, "kafka.%s", name);
+        if (ofc_config_set(ctx->cfg, full, eq + 1, err, sizeof err) != OFC_OK) {
+            fprintf(stderr, "ofc: -X: %s\n", err);
+            return -1;
+        }
+        return 1;
+    }
+    case 'c': return 1; /* loaded by cli_ctx_init() */
+    case 'v':
+        ofc_log_set_level(ofc_log_get_level() == OFC_LOG_INFO ? OFC_LOG_DEBUG : OFC_LOG_INFO);
+        return 1;
+    case 'q': ofc_log_set_level(OFC_LOG_ERROR); return 1;
+    case 'h': ctx->help = true; return 1;
+    default: return 0;
+    }
+}

@@ -1,0 +1,54 @@
+/* cli_common: option handling shared by every `ofc` subcommand.
+ *
+ * kcat's habits: -b BROKERS, -X librdkafka.property=value (repeatable, passed through), plus
+ * -c FILE for a config file (default: see ofc_config_default_path()). The config file is read
+ * first and flags override it, whatever their order on the command line.
+ */
+#ifndef OFC_CLI_COMMON_H
+#define OFC_CLI_COMMON_H
+
+#include "config.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define CLI_COMMON_SHORTOPTS "b:X:c:vqh"
+#define CLI_COMMON_LONGOPTS                                                                        \
+    {"brokers", required_argument, NULL, 'b'}, {"config", required_argument, NULL, 'c'},           \
+        {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                    \
+        {"help", no_argument, NULL, 'h'}, {"property", required_argument, NULL, 'X'}
+
+#define CLI_COMMON_HELP                                                                            \
+    "  -b, --brokers LIST     Kafka bootstrap servers (host:port,...)\n"                           \
+    "  -X PROP=VALUE          librdkafka property, repeatable (e.g. -X security.protocol=SSL);\n"  \
+    "                         ofconsole properties too (-X topic.assets=ofa_assets)\n"             \
+    "  -c, --config FILE      config file (default $OFC_CONFIG, ~/.config/ofconsole/ofc.conf,\n"  \
+    "                         /etc/ofconsole/ofc.conf)\n"                                          \
+    "  -v, --verbose          more diagnostics (repeat for debug)\n"                               \
+    "  -q, --quiet            errors only\n"                                                       \
+    "  -h, --help             this help\n"
+
+typedef struct cli_ctx {
+    ofc_config *cfg; /* owned; freed by cli_ctx_fini() */
+    bool help;       /* -h was given */
+} cli_ctx;
+
+/* Create defaults and load the config file named by -c/--config in argv, or the default one.
+ * Prints the error and returns false on failure. */
+bool cli_ctx_init(cli_ctx *ctx, int argc, char **argv);
+void cli_ctx_fini(cli_ctx *ctx);
+
+/* Handle a common option from getopt_long. Returns 1 if handled, 0 if not a common option,
+ * -1 on a bad value (message printed). */
+int cli_handle_common(cli_ctx *ctx, int opt, const char *arg);
+
+/* Reset getopt for a subcommand's argv. */
+void cli_getopt_reset(void);
+
+/* Install SIGINT/SIGTERM handlers that set the flag returned by cli_stop_requested(). */
+void cli_install_stop_signals(void);
+bool cli_stop_requested(void);
+/* The signal number that asked to stop (0 if none); lets a command exit 128+sig. */
+int cli_stop_signal(void);
+
+#endif

@@ -1,0 +1,33 @@
+/* timeutil: the time formats OpenFactory puts on the wire, and durations typed by users.
+ *
+ * All times inside ofconsole are int64 microseconds since the Unix epoch, UTC. Wire forms
+ * (wire §3.1, §3.4): ISO-8601 with 0-9 fraction digits and Z or an offset (SDK ms, mtc2kafka us,
+ * pydantic us), and epoch numbers (UPDATED_AT in ms; us and s told apart by magnitude).
+ */
+#ifndef OFC_TIMEUTIL_H
+#define OFC_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse an ISO-8601 date-time ("2026-08-10T09:15:01.208Z", "...208311Z", "...+02:00", no zone =
+ * UTC, space instead of T accepted) or an epoch number of seconds, ms or us (by magnitude).
+ * Returns false on anything else, leaving *us untouched. s need not be NUL-terminated. */
+bool ofc_time_parse(const char *s, size_t len, int64_t *us);
+
+/* Classify an epoch number as s / ms / us by magnitude and convert to us. */
+int64_t ofc_time_epoch_to_us(int64_t epoch);
+
+/* Format as UTC ISO-8601 with `digits` fraction digits (0, 3 or 6): "2026-08-10T09:15:01.208Z".
+ * Returns the length written (excluding NUL); buf must hold at least 32 bytes. */
+size_t ofc_time_format_iso(int64_t us, int digits, char *buf, size_t size);
+
+/* Parse a duration: "500ms", "90s", "15m", "2h", "1d", "1h30m"; a bare number is seconds. */
+bool ofc_duration_parse(const char *s, int64_t *us);
+
+/* Wall clock (UTC) and monotonic clock, both in microseconds. */
+int64_t ofc_time_now_us(void);
+int64_t ofc_time_mono_us(void);
+
+#endif
