@@ -37,6 +37,7 @@ typedef enum ofc_err {
     X(TOO_LARGE, "too_large", "record or field exceeds the size limit")                            \
     X(JSON_SYNTAX, "json_syntax", "value is not valid JSON")                                       \
     X(BAD_UTF8, "bad_utf8", "string is not valid UTF-8 or holds a NUL")                            \
+    X(BAD_NUMBER, "bad_number", "number out of range: integer beyond int64 or real beyond double") \
     X(NOT_OBJECT, "not_object", "value is not a JSON object")                                      \
     X(TOO_DEEP, "too_deep", "JSON nesting exceeds the depth limit")                                \
     X(DUPLICATE_FIELD, "duplicate_field", "a field appears twice (names compared ignoring case)")  \
