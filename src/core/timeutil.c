@@ -5,6 +5,7 @@
  */
 #include "timeutil.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
