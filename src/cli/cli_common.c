@@ -119,6 +119,14 @@ int cli_handle_common(cli_ctx *ctx, int opt, const char *arg)
         return 1;
     }
     case 'c': return 1; /* loaded by cli_ctx_init() */
+    case 1001:
+        if (ofc_config_set(ctx->cfg, "start.since", arg, err, sizeof err) != OFC_OK) {
+            fprintf(stderr, "ofc: --since: %s\n", err);
+            return -1;
+        }
+        return 1;
+    case 1002: ofc_config_set(ctx->cfg, "start.table", "true", err, sizeof err); return 1;
+    case 1003: ofc_config_set(ctx->cfg, "start.since", "beginning", err, sizeof err); return 1;
     case 'v':
         ofc_log_set_level(ofc_log_get_level() == OFC_LOG_INFO ? OFC_LOG_DEBUG : OFC_LOG_INFO);
         return 1;

@@ -28,6 +28,18 @@
     "  -q, --quiet            errors only\n"                                                       \
     "  -h, --help             this help\n"
 
+/* Where to start reading ofa_assets; for commands that read the plant. */
+#define CLI_START_LONGOPTS                                                                         \
+    {"since", required_argument, NULL, 1001}, {"table", no_argument, NULL, 1002},                  \
+        {"from-beginning", no_argument, NULL, 1003}
+
+#define CLI_START_HELP                                                                             \
+    "  --since WHEN           start reading ofa_assets at WHEN: beginning, end, a duration ago\n"   \
+    "                         (2h, 15m) or an ISO-8601 time\n"                                     \
+    "  --from-beginning       same as --since beginning\n"                                         \
+    "  --table                seed latest values from ksqlDB's ASSETS table first (large\n"        \
+    "                         clusters; combine with --since)\n"
+
 typedef struct cli_ctx {
     ofc_config *cfg; /* owned; freed by cli_ctx_fini() */
     bool help;       /* -h was given */
