@@ -1,0 +1,356 @@
+/* plant_input: what the virtual plant does with records others write to `ofa_assets`.
+ *
+ * Commands are `<method>_CMD` records whose VALUE is a CommandEnvelope serialised to a JSON
+ * string (wire §6.2). The envelope is checked as strictly as OpenFactory's pydantic model does
+ * (extra="forbid", correlation_id a UUID, string arguments only, whitespace stripped); anything
+ * else is logged and dropped, as upstream executors do. Writes of a writable variable (setpoint,
+ * simulation_mode) set it and the plant republishes it. Every record for one of our assets is
+ * also mirrored into the ASSETS table, as ksqlDB would.
+ *
+ * Record fields are matched ignoring case (SDK upper case, mtc2kafka lower case, wire §3.1).
+ */
+#include "plant_internal.h"
+
+#include "log.h"
+#include "timeutil.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SIM_CMD_SUFFIX  "_CMD"
+#define SIM_MAX_ARG_LEN 256
+
+static plant_input reject(char *why, size_t why_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static plant_input reject(char *why, size_t why_size, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ofc_log_warn("sim: %s", buf);
+    if (why && why_size)
+        snprintf(why, why_size, "%s", buf);
+    return PLANT_INPUT_REJECTED;
+}
+
+/* 8-4-4-4-12 hex digits, or the 32 digits alone (both accepted by Python's UUID()). */
+static bool is_uuid(const char *s)
+{
+    size_t n = strlen(s), digits = 0;
+    if (n == 32) {
+        for (size_t i = 0; i < n; i++)
+            if (!isxdigit((unsigned char)s[i]))
+                return false;
+        return true;
+    }
+    if (n != 36)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return false;
+        } else if (isxdigit((unsigned char)s[i])) {
+            digits++;
+        } else {
+            return false;
+        }
+    }
+    return digits == 32;
+}
+
+/* A field of a record, matched ignoring case; *dup is set when the name appears twice. */
+static json_t *field(json_t *obj, const char *name, bool *dup)
+{
+    json_t *found = NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        if (strcasecmp(k, name) == 0) {
+            if (found)
+                *dup = true;
+            found = v;
+        }
+    }
+    return found;
+}
+
+static void args_free(sim_args *args)
+{
+    for (size_t i = 0; i < args->n; i++)
+        free(args->value[i]);
+    args->n = 0;
+}
+
+/* Validate a CommandEnvelope (wire §6.2). On success args holds the stripped arguments, whose
+ * names borrow from root. Returns NULL or the reason it is invalid. */
+static const char *envelope_parse(json_t *root, sim_args *args, const char **correlation_id,
+                                  const char **sender, char *reason, size_t reason_size)
+{
+    const char *k;
+    json_t *v, *header = NULL, *arguments = NULL;
+    if (!json_is_object(root))
+        return "envelope is not a JSON object";
+    json_object_foreach(root, k, v)
+    {
+        if (strcmp(k, "header") == 0)
+            header = v;
+        else if (strcmp(k, "arguments") == 0)
+            arguments = v;
+        else {
+            snprintf(reason, reason_size, "envelope has an extra field \"%.40s\"", k);
+            return reason;
+        }
+    }
+    if (!json_is_object(header))
+        return "envelope has no header object";
+    json_t *cid = NULL, *snd = NULL;
+    json_object_foreach(header, k, v)
+    {
+        if (strcmp(k, "correlation_id") == 0)
+            cid = v;
+        else if (strcmp(k, "sender_uuid") == 0)
+            snd = v;
+        else if (strcmp(k, "timestamp") == 0) {
+            int64_t us;
+            if (!json_is_string(v) ||
+                !ofc_time_parse(json_string_value(v), json_string_length(v), &us))
+                return "header.timestamp is not an ISO-8601 time";
+        } else if (strcmp(k, "signature") == 0) {
+            if (!json_is_string(v) && !json_is_null(v))
+                return "header.signature is neither a string nor null";
+        } else {
+            snprintf(reason, reason_size, "header has an extra field \"%.40s\"", k);
+            return reason;
+        }
+    }
+    if (!json_is_string(cid) || !is_uuid(json_string_value(cid)))
+        return "header.correlation_id is not a UUID";
+    if (!json_is_string(snd))
+        return "header.sender_uuid is missing or not a string";
+    *correlation_id = json_string_value(cid);
+    *sender = json_string_value(snd);
+    if (arguments && !json_is_object(arguments))
+        return "arguments is not an object";
+    args->n = 0;
+    json_object_foreach(arguments, k, v)
+    {
+        if (!json_is_string(v)) {
+            snprintf(reason, reason_size, "argument \"%.40s\" is not a string", k);
+            args_free(args);
+            return reason;
+        }
+        if (args->n == SIM_MAX_ARGS || json_string_length(v) > SIM_MAX_ARG_LEN) {
+            args_free(args);
+            return "too many or too long arguments";
+        }
+        /* pydantic's str_strip_whitespace. */
+        const char *s = json_string_value(v);
+        size_t len = json_string_length(v);
+        while (len && isspace((unsigned char)*s)) {
+            s++;
+            len--;
+        }
+        while (len && isspace((unsigned char)s[len - 1]))
+            len--;
+        char *copy = malloc(len + 1);
+        if (!copy) {
+            args_free(args);
+            return "out of memory";
+        }
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+        args->name[args->n] = k;
+        args->value[args->n++] = copy;
+    }
+    return NULL;
+}
+
+static plant_input run_command(plant *p, sim_asset *a, const char *id, size_t id_len, json_t *value,
+                               char *why, size_t why_size)
+{
+    char method[128];
+    size_t mlen = id_len - strlen(SIM_CMD_SUFFIX);
+    if (mlen == 0 || mlen >= sizeof method)
+        return reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
+    memcpy(method, id, mlen);
+    method[mlen] = '\0';
+    const sim_item_desc *m = NULL;
+    for (size_t i = 0; i < a->n_items; i++)
+        if (a->items[i].desc->beh == SIM_BEH_METHOD && strcmp(a->items[i].desc->id, method) == 0)
+            m = a->items[i].desc;
+    if (!m || a->role != SIM_ROLE_DEVICE || !a->kind->exec)
+        return reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
+    if (!json_is_string(value))
+        return reject(why, why_size, "%s: ignoring %s: VALUE is not a JSON string", a->uuid, id);
+    if (json_string_length(value) == 0)
+        return reject(why, why_size, "%s: ignoring %s: empty command", a->uuid, id);
+
+    json_error_t jerr;
+    json_t *env = json_loadb(json_string_value(value), json_string_length(value),
+                             JSON_REJECT_DUPLICATES, &jerr);
+    if (!env)
+        return reject(why, why_size, "%s: ignoring %s: envelope is not JSON: %s", a->uuid, id,
+                      jerr.text);
+    sim_args args = {0};
+    const char *cid = NULL, *sender = NULL;
+    char reason[200] = "";
+    const char *bad = envelope_parse(env, &args, &cid, &sender, reason, sizeof reason);
+    if (bad) {
+        plant_input r = reject(why, why_size, "%s: ignoring %s: %s", a->uuid, id, bad);
+        json_decref(env);
+        return r;
+    }
+    for (size_t i = 0; i < args.n; i++) {
+        bool known = false;
+        for (size_t j = 0; j < m->n_args; j++)
+            known |= strcmp(args.name[i], m->args[j].name) == 0;
+        if (!known)
+            ofc_log_warn("sim: %s: %s: ignoring unknown argument \"%s\"", a->uuid, method,
+                         args.name[i]);
+    }
+    reason[0] = '\0';
+    plant__kind_advance(p, a);
+    bool ok = a->kind->exec(p, a, m, &args, reason, sizeof reason);
+    plant_input r;
+    if (ok) {
+        ofc_log_info("sim: %s: executed %s (correlation_id %s, from %s)", a->uuid, method, cid,
+                     sender);
+        r = PLANT_INPUT_EXECUTED;
+    } else {
+        r = reject(why, why_size, "%s: %s not executed: %s", a->uuid, method,
+                   *reason ? reason : "invalid arguments");
+    }
+    args_free(&args);
+    json_decref(env);
+    return r;
+}
+
+/* A write of a writable variable: the same JSON type the device publishes (wire §12), with a
+ * numeric string tolerated for numbers. */
+static plant_input run_write(plant *p, sim_asset *a, size_t idx, json_t *value, char *why,
+                             size_t why_size)
+{
+    sim_item *it = &a->items[idx];
+    const sim_item_desc *d = it->desc;
+    plant__kind_advance(p, a);
+    if (d->vkind == SIM_V_NUMBER) {
+        double v;
+        char *end = NULL;
+        if (json_is_number(value))
+            v = json_number_value(value);
+        else if (json_is_string(value) && json_string_length(value) > 0)
+            v = strtod(json_string_value(value), &end);
+        else
+            return reject(why, why_size, "%s: ignoring write of %s: not a number", a->uuid, d->id);
+        if ((end && *end) || !isfinite(v) || v < d->lo || v > d->hi)
+            return reject(why, why_size, "%s: ignoring write of %s: must be a number from %g to %g",
+                          a->uuid, d->id, d->lo, d->hi);
+        plant__set_number(it, v);
+    } else {
+        const char *s = json_is_string(value) ? json_string_value(value) : NULL;
+        const char *match = NULL;
+        for (size_t i = 0; s && i < d->n_choices; i++)
+            if (strcasecmp(s, d->choices[i]) == 0)
+                match = d->choices[i];
+        if (!match)
+            return reject(why, why_size, "%s: ignoring write of %s: not one of the allowed values",
+                          a->uuid, d->id);
+        plant__text_set(&it->cur, SIM_V_STRING, match, strlen(match));
+    }
+    ofc_log_info("sim: %s: %s set to %s", a->uuid, d->id, it->cur.s);
+    plant__queue(p, a, idx, false);
+    return PLANT_INPUT_WRITTEN;
+}
+
+static void mirror(plant *p, const sim_asset *a, const char *id, json_t *value, json_t *type,
+                   json_t *tag, json_t *attrs)
+{
+    char num[64];
+    sim_vkind kind = SIM_V_STRING;
+    const char *text = "";
+    if (!value || json_is_null(value)) {
+        kind = SIM_V_NULL;
+    } else if (json_is_string(value)) {
+        text = json_string_value(value);
+    } else if (json_is_boolean(value)) {
+        text = json_is_true(value) ? "true" : "false";
+    } else if (json_is_integer(value)) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+        text = num;
+    } else if (json_is_real(value)) {
+        snprintf(num, sizeof num, "%.17g", json_real_value(value));
+        text = num;
+    } else {
+        return; /* objects and arrays are not OpenFactory values */
+    }
+    /* ksqlDB reads attributes['timestamp'], a case-sensitive map key (wire §3.1). */
+    json_t *ts = json_is_object(attrs) ? json_object_get(attrs, "timestamp") : NULL;
+    plant__emit_table_row(p, a, id, kind, text,
+                          json_is_string(type) ? json_string_value(type) : NULL,
+                          json_is_string(tag) ? json_string_value(tag) : NULL,
+                          json_is_string(ts) ? json_string_value(ts) : NULL);
+}
+
+plant_input plant_handle_record(plant *p, const void *key, size_t key_len, const void *payload,
+                                size_t payload_len, int64_t now_us, plant_emit_fn emit,
+                                void *opaque, char *why, size_t why_size)
+{
+    if (why && why_size)
+        why[0] = '\0';
+    sim_asset *a = plant__find(p, key, key_len);
+    if (!a || !payload || p->deregistered)
+        return PLANT_INPUT_IGNORED;
+    p->now_us = now_us;
+    p->emit = emit;
+    p->opaque = opaque;
+
+    json_error_t jerr;
+    json_t *root = json_loadb(payload, payload_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return reject(why, why_size, "%s: ignoring a record that is not a JSON object", a->uuid);
+    }
+    bool dup = false;
+    json_t *jid = field(root, "id", &dup), *value = field(root, "value", &dup);
+    json_t *type = field(root, "type", &dup), *tag = field(root, "tag", &dup);
+    json_t *attrs = field(root, "attributes", &dup);
+    plant_input r = PLANT_INPUT_IGNORED;
+    if (dup || !json_is_string(jid) || json_string_length(jid) == 0) {
+        r = reject(why, why_size, "%s: ignoring a record without a single string ID", a->uuid);
+        goto out;
+    }
+    const char *id = json_string_value(jid);
+    size_t id_len = json_string_length(jid);
+    if (strlen(id) != id_len) {
+        r = reject(why, why_size, "%s: ignoring a record whose ID holds a NUL", a->uuid);
+        goto out;
+    }
+    mirror(p, a, id, value, type, tag, attrs);
+
+    size_t sl = strlen(SIM_CMD_SUFFIX);
+    if (id_len > sl && strcmp(id + id_len - sl, SIM_CMD_SUFFIX) == 0) {
+        r = run_command(p, a, id, id_len, value, why, why_size);
+        goto out;
+    }
+    if (a->role == SIM_ROLE_DEVICE) {
+        for (size_t i = 0; i < a->n_items; i++) {
+            if (a->items[i].desc->writable && strcmp(a->items[i].desc->id, id) == 0) {
+                r = run_write(p, a, i, value, why, why_size);
+                break;
+            }
+        }
+    }
+out:
+    json_decref(root);
+    return r;
+}
