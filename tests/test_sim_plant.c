@@ -462,6 +462,35 @@ static void test_registration_and_uns(void **state)
     plant_destroy(p);
 }
 
+/* A reader that starts with ReaderError active is not ready (a bug found in review). */
+static void test_barcode_ready_follows_reader_error(void **state)
+{
+    (void)state;
+    plant *p = make_plant(600, 14);
+    recs rs = {0};
+    plant_register(p, NOW, collect, &rs);
+    size_t errors = 0, readers = 0;
+    for (size_t i = 0; i < plant_asset_count(p); i++) {
+        const char *uuid = plant_asset_uuid(p, i);
+        if (strncmp(uuid, "BARCODE-READER-", 15) != 0)
+            continue;
+        readers++;
+        json_t *ev = last_record(&rs, uuid, "BarcodeReader_event");
+        json_t *ready = last_record(&rs, uuid, "device_ready");
+        bool error = strstr(value_str(ev), "Reader error detected (Severity: 700)") != NULL;
+        errors += error;
+        assert_int_equal(json_is_true(json_object_get(ready, "VALUE")), !error);
+        assert_string_equal(json_string_value(json_object_get(ev, "TAG")),
+                            error ? "ReaderErrorEvent" : "BaseEventType");
+        json_decref(ev);
+        json_decref(ready);
+    }
+    assert_int_equal(readers, 100);
+    assert_true(errors > 0 && errors < readers / 2);
+    recs_clear(&rs);
+    plant_destroy(p);
+}
+
 /* ---- dynamics over virtual time, analysed as the records stream by ---- */
 
 typedef struct watch {
@@ -1070,6 +1099,7 @@ int main(void)
         cmocka_unit_test(test_casing_per_style),
         cmocka_unit_test(test_assets_table_mirrors_stream),
         cmocka_unit_test(test_registration_and_uns),
+        cmocka_unit_test(test_barcode_ready_follows_reader_error),
         cmocka_unit_test(test_conditions_and_outages_over_time),
         cmocka_unit_test(test_commands_change_state),
         cmocka_unit_test(test_writable_variables),

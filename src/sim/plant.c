@@ -318,6 +318,7 @@ static size_t make_device(plant *p, size_t ai, size_t d)
         if (k->items[i].beh == SIM_BEH_COND_UA || k->items[i].beh == SIM_BEH_COND_MTC)
             cond_init(p, ai, idx);
     }
+    plant__kind_init(a);
     plant__timer_push(p, sim_rng_exp(&p->rng, SIM_OUTAGE_MEAN_UP_S), ai, 0, SIM_TIMER_OUTAGE, 0);
     if (plant__kind_is_barcode(a))
         plant__timer_push(p, sim_rng_exp(&p->rng, plant__item(a, "mean_arrival_time")->x), ai, 0,

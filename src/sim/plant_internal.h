@@ -246,6 +246,8 @@ void plant__kind_advance(plant *p, sim_asset *a);
 /* A barcode read (timer or GenerateCode); code NULL or "" = a random 12-digit code. */
 void plant__barcode_read(plant *p, sim_asset *a, const char *code, bool forced);
 bool plant__kind_is_barcode(const sim_asset *a);
+/* Make kind state consistent once every item is initialised (no records are queued). */
+void plant__kind_init(sim_asset *a);
 /* An alarm of a condition item changed state (kind side effects, e.g. device_ready). */
 void plant__kind_alarm_changed(plant *p, sim_asset *a, size_t item);
 /* Format the value of a condition item into its cur text and return its current TAG. */

@@ -632,6 +632,16 @@ void plant__barcode_read(plant *p, sim_asset *a, const char *code, bool forced)
     }
 }
 
+void plant__kind_init(sim_asset *a)
+{
+    /* Conditions may start active: a reader starting in error is not ready. */
+    if (!plant__kind_is_barcode(a))
+        return;
+    bool error = (a->items[a->kind_base + BR_EVENT].active & (1u << BR_ALARM_ERROR)) != 0;
+    plant__text_set(&a->items[a->kind_base + BR_READY].cur, SIM_V_BOOL, error ? "false" : "true",
+                    error ? 5 : 4);
+}
+
 void plant__kind_alarm_changed(plant *p, sim_asset *a, size_t item)
 {
     /* A reader in error is not ready; device_ready follows the ReaderError alarm. */
