@@ -88,6 +88,7 @@ int cmd_snapshot(int argc, char **argv)
     while (!st->caught_up && !cli_stop_requested() && ofc_time_mono_us() < deadline)
         ofc_loop_run_once(ps.loop, 100);
     ofc_model_flush(ps.model);
+    ofc_feed_tick(ps.feed); /* current lag and rates for the status section */
     if (cli_stop_requested()) {
         rc = 128 + cli_stop_signal();
     } else if (!st->caught_up && !allow_partial) {

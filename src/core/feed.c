@@ -336,6 +336,7 @@ static void handle_resolved(ofc_feed *f, resolver_result *res)
         f->next_resolve_mono = now + RETRY_AFTER_ERROR_US;
         return;
     }
+    set_connected(f, true); /* the look-ups just succeeded against a broker */
     bool any_missing = false;
     for (int t = 0; t < OFC_FEED__TOPICS; t++) {
         bool missing = f->want[t] && res->missing[t] && f->part_count[t] == 0;
@@ -414,6 +415,8 @@ static void apply_message(ofc_feed *f, const rd_kafka_message_t *m)
     const char *payload = m->payload;
     ofc_reject why = OFC_REJECT_NONE;
     f->status.records++;
+    if (!f->status.connected)
+        set_connected(f, true); /* data arrived, so a broker is up whatever stats said last */
     switch (t) {
     case OFC_FEED_ASSETS: {
         ofa_event ev;
