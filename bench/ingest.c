@@ -1,0 +1,297 @@
+/* bench/ingest: how fast ofconsole rebuilds a plant by replay, side by side with the peers a user
+ * would otherwise use, in one run on one broker and one topic:
+ *   - ofconsole: consume + parse + apply to the asset model (in-process feed, as `ofc snapshot`)
+ *   - kcat -C -e -o beginning -q (prints only; no parsing)
+ *   - a Python consumer in OpenFactory's style (bench/ofa_consumer.py)
+ * and the memory cost of a live Samples attribute with a full 120-point history.
+ *
+ * The broker is `ofc broker` and the records are `ofc sim`'s (both real processes). Figures are
+ * medians of --runs runs; ratios are what to compare, the machine being noisy.
+ *
+ * usage: ingest [--records N] [--assets N] [--partitions N] [--runs N] [--no-python]
+ */
+#define _GNU_SOURCE
+#include "asset_model.h"
+#include "config.h"
+#include "event_loop.h"
+#include "feed.h"
+#include "history.h"
+#include "timeutil.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pid_t spawn(char *const argv[], int out_fd)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (out_fd >= 0) {
+            dup2(out_fd, STDOUT_FILENO);
+            close(out_fd);
+        }
+        execvp(argv[0], argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+static long rss_bytes(void)
+{
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+static int64_t topic_records(const char *brokers, const char *topic)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    const rd_kafka_metadata_t *md;
+    int64_t total = 0;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 10000) == 0) {
+        for (int i = 0; i < md->topic_cnt; i++) {
+            if (strcmp(md->topics[i].topic, topic))
+                continue;
+            for (int p = 0; p < md->topics[i].partition_cnt; p++) {
+                int64_t lo, hi;
+                if (!rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000))
+                    total += hi - lo;
+            }
+        }
+        rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_destroy(rk);
+    return total;
+}
+
+/* ofconsole: replay everything into a fresh model; returns seconds, sets records read. */
+static double run_ofconsole(const char *brokers, uint64_t *records, size_t *assets)
+{
+    char err[256];
+    ofc_config *cfg = ofc_config_new();
+    ofc_config_set(cfg, "brokers", brokers, err, sizeof err);
+    ofc_model *model = ofc_model_new(NULL);
+    int64_t t0 = ofc_time_mono_us();
+    ofc_feed *feed = ofc_feed_new(cfg, model, err, sizeof err);
+    if (!feed) {
+        fprintf(stderr, "feed: %s\n", err);
+        exit(1);
+    }
+    ofc_loop *loop = ofc_loop_new();
+    ofc_feed_attach(feed, loop, 65536);
+    const ofc_feed_status *st = ofc_feed_get_status(feed);
+    while (!st->caught_up)
+        ofc_loop_run_once(loop, 100);
+    ofc_model_flush(model);
+    double secs = (double)(ofc_time_mono_us() - t0) / 1e6;
+    *records = st->records;
+    *assets = ofc_model_asset_count(model);
+    if (st->rejected)
+        fprintf(stderr, "warning: %llu records rejected\n", (unsigned long long)st->rejected);
+    ofc_feed_destroy(feed);
+    ofc_loop_destroy(loop);
+    ofc_model_destroy(model);
+    ofc_config_destroy(cfg);
+    return secs;
+}
+
+static double run_kcat(const char *brokers)
+{
+    char *argv[] = {"kcat", "-C", "-b", (char *)brokers, "-t", "ofa_assets", "-e", "-o",
+                    "beginning", "-q", NULL};
+    int devnull = open("/dev/null", O_WRONLY);
+    int64_t t0 = ofc_time_mono_us();
+    pid_t pid = spawn(argv, devnull);
+    close(devnull);
+    if (wait_status(pid) != 0) {
+        fprintf(stderr, "kcat failed\n");
+        exit(1);
+    }
+    return (double)(ofc_time_mono_us() - t0) / 1e6;
+}
+
+static double run_python(const char *brokers, long *records)
+{
+    int fds[2];
+    if (pipe(fds))
+        exit(1);
+    char *argv[] = {"/usr/bin/python3", OFC_BENCH_DIR "/ofa_consumer.py", (char *)brokers,
+                    "ofa_assets", NULL};
+    pid_t pid = spawn(argv, fds[1]);
+    close(fds[1]);
+    char out[256] = "";
+    ssize_t n = read(fds[0], out, sizeof out - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    double secs = 0;
+    if (wait_status(pid) != 0 || sscanf(out, "%ld %lf", records, &secs) != 2) {
+        fprintf(stderr, "python consumer failed: %s\n", out);
+        exit(1);
+    }
+    return secs;
+}
+
+/* Bytes of RSS per live Samples attribute with a full history, measured over many. */
+static double attribute_memory(int assets, int attrs_per_asset, int points)
+{
+    char uuid[32], id[32], val[32];
+    ofc_model *model = ofc_model_new(NULL);
+    long before = rss_bytes();
+    for (int u = 0; u < points; u++) {
+        for (int a = 0; a < assets; a++) {
+            int ulen = snprintf(uuid, sizeof uuid, "VIRTUAL-TEMP-SENS-%04d", a);
+            for (int i = 0; i < attrs_per_asset; i++) {
+                int ilen = snprintf(id, sizeof id, "temp_%02d", i);
+                int vlen = snprintf(val, sizeof val, "%d.%02d", 20 + (u + i) % 50, a % 100);
+                ofa_event ev = {
+                    {uuid, (size_t)ulen}, {id, (size_t)ilen},     OFC_TYPE_SAMPLES,
+                    {"Samples", 7},       {"{urn:mtconnect.org:MTConnectStreams:2.2}Temperature", 51},
+                    OFC_VALUE_NUMBER,     {val, (size_t)vlen},    1786353301208000LL + u * 1000000LL,
+                };
+                ofc_origin o = {OFC_ORIGIN_STREAM, a % 6, u, 1786353301208LL + u * 1000};
+                ofc_model_apply_event(model, &ev, &o);
+            }
+        }
+        ofc_model_flush(model);
+    }
+    long after = rss_bytes();
+    size_t n = ofc_model_attr_count(model);
+    ofc_model_destroy(model);
+    return (double)(after - before) / (double)n;
+}
+
+int main(int argc, char **argv)
+{
+    long records = 1000000, assets = 2000, partitions = 6, runs = 3;
+    int python = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--records") && i + 1 < argc)
+            records = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--assets") && i + 1 < argc)
+            assets = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--partitions") && i + 1 < argc)
+            partitions = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--no-python"))
+            python = 0;
+        else {
+            fprintf(stderr, "usage: ingest [--records N] [--assets N] [--partitions N] "
+                            "[--runs N] [--no-python]\n");
+            return 2;
+        }
+    }
+    if (runs < 1 || runs > 15)
+        runs = 3;
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Broker and plant, as real processes. */
+    int fds[2];
+    if (pipe(fds))
+        return 1;
+    char parts[16];
+    snprintf(parts, sizeof parts, "%ld", partitions);
+    char *broker_argv[] = {OFC_BINARY, "broker", "--partitions", parts, NULL};
+    pid_t broker = spawn(broker_argv, fds[1]);
+    close(fds[1]);
+    char brokers[256] = "";
+    size_t n = 0;
+    while (n < sizeof brokers - 1 && read(fds[0], brokers + n, 1) == 1 && brokers[n] != '\n')
+        n++;
+    brokers[n] = '\0';
+    printf("broker %s, ofa_assets with %ld partitions\n", brokers, partitions);
+
+    char count[32], nassets[32];
+    snprintf(count, sizeof count, "%ld", records);
+    snprintf(nassets, sizeof nassets, "%ld", assets);
+    char *sim_argv[] = {OFC_BINARY, "sim",     "-b",     brokers, "--assets", nassets, "--rate",
+                        "0",        "--count", count,    "--seed", "1",       NULL};
+    int64_t t0 = ofc_time_mono_us();
+    if (wait_status(spawn(sim_argv, -1)) != 0) {
+        fprintf(stderr, "ofc sim failed\n");
+        kill(broker, SIGTERM);
+        return 1;
+    }
+    int64_t stored = topic_records(brokers, "ofa_assets");
+    printf("filled by ofc sim: %ld records over %ld assets in %.1f s; %lld stored in ofa_assets\n",
+           records, assets, (double)(ofc_time_mono_us() - t0) / 1e6, (long long)stored);
+    if (stored < records)
+        printf("note: the embedded broker dropped %lld old records (5 MiB per partition)\n",
+               (long long)(records - stored));
+
+    double ours[15], kcat[15];
+    uint64_t ours_records = 0;
+    size_t model_assets = 0;
+    for (int r = 0; r < runs; r++) {
+        ours[r] = run_ofconsole(brokers, &ours_records, &model_assets);
+        kcat[r] = run_kcat(brokers);
+    }
+    double ours_s = median(ours, (int)runs), kcat_s = median(kcat, (int)runs);
+    double ours_rate = (double)ours_records / ours_s, kcat_rate = (double)stored / kcat_s;
+    long py_records = 0;
+    double py_s = python ? run_python(brokers, &py_records) : 0;
+    double py_rate = python ? (double)py_records / py_s : 0;
+
+    printf("\nreplay of ofa_assets from the beginning (median of %ld runs)\n", runs);
+    printf("  %-44s %10s %8s %12s\n", "reader", "records", "seconds", "records/s");
+    printf("  %-44s %10llu %8.3f %12.0f\n", "ofconsole (consume+parse+apply to model)",
+           (unsigned long long)ours_records, ours_s, ours_rate);
+    printf("  %-44s %10lld %8.3f %12.0f\n", "kcat -C -e -o beginning -q (print only)",
+           (long long)stored, kcat_s, kcat_rate);
+    if (python)
+        printf("  %-44s %10ld %8.3f %12.0f\n", "python confluent-kafka + json.loads + dict",
+               py_records, py_s, py_rate);
+    printf("  model: %zu assets\n", model_assets);
+    printf("\nratios\n");
+    printf("  ofconsole / kcat   = %.2f   (target >= 1.0)\n", ours_rate / kcat_rate);
+    if (python)
+        printf("  ofconsole / python = %.2f   (kcat / python = %.2f)\n", ours_rate / py_rate,
+               kcat_rate / py_rate);
+    printf("  replay rate %s 1,000,000 records/s over %llu records\n",
+           ours_rate >= 1e6 ? ">=" : "<", (unsigned long long)ours_records);
+
+    double per_attr = attribute_memory(400, 50, 121);
+    printf("\nmemory: %.0f bytes of RSS per live Samples attribute with a full 120-point "
+           "history (20,000 attributes; target < 1536)\n",
+           per_attr);
+
+    kill(broker, SIGTERM);
+    wait_status(broker);
+    return 0;
+}
