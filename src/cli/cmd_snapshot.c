@@ -95,6 +95,16 @@ int cmd_snapshot(int argc, char **argv)
         fprintf(stderr, "ofc snapshot: not caught up after the timeout (%s%s%s)\n",
                 st->connected ? "connected" : "broker not reachable",
                 st->last_error[0] ? ": " : "", st->last_error);
+        for (size_t i = 0; i < ofc_feed_partition_count(ps.feed); i++) {
+            ofc_feed_topic t;
+            int32_t p;
+            int64_t next, end;
+            ofc_feed_partition_at(ps.feed, i, &t, &p, &next, &end);
+            if (next < end)
+                fprintf(stderr, "  %s [%d]: at offset %lld of %lld\n",
+                        ofc_feed_topic_name(ps.feed, t), (int)p, (long long)next,
+                        (long long)end);
+        }
         rc = 3;
     } else {
         json_writer jw;

@@ -31,37 +31,46 @@ enum attr_flags {
 };
 
 struct ofc_attr {
-    const ofc_asset *asset;
-    const char *id;        /* pooled */
-    const char *tag;       /* pooled */
-    const char *type_text; /* pooled */
-    char *value_heap;      /* owned; NULL while the value fits value_inline */
+    /* written on every update: kept together at the front */
+    const char *id; /* pooled */
     uint32_t value_len;
-    uint32_t value_cap; /* of value_heap */
-    char value_inline[VALUE_INLINE];
     uint8_t type;
     uint8_t value_kind;
     uint8_t cond_level;
     uint8_t flags;
-    uint8_t origin_topic;
-    int16_t severity;
-    int32_t partition;
-    int64_t offset;
-    int64_t kafka_ts_ms;
+    uint64_t updates;
+    uint64_t batch_gen;
     int64_t source_ts_us;
     int64_t received_us;
     double number;
-    uint64_t updates;
-    uint64_t batch_gen;
-    history *hist;           /* owned; Samples only */
+    history *hist; /* owned; Samples only */
+    char value_inline[VALUE_INLINE];
+    int64_t offset;
+    int64_t kafka_ts_ms;
+    int32_t partition;
+    uint8_t origin_topic;
+    int16_t severity;
+    /* rarely changing */
+    const char *tag;       /* pooled */
+    const char *type_text; /* pooled */
+    char *value_heap;      /* owned; NULL while the value fits value_inline */
+    uint32_t value_cap;    /* of value_heap */
+    const ofc_asset *asset;
     method_contract *method; /* owned; Method only */
 };
 
+/* The id is kept in the slot so probing never touches attributes that do not match. */
+typedef struct attr_slot {
+    const char *id;
+    ofc_attr *attr;
+} attr_slot;
+
 struct ofc_asset {
-    char *uuid; /* owned */
+    const ofc_model *model;
     size_t uuid_len;
     size_t index;
-    strmap attr_index; /* id -> ofc_attr*, keys are the pooled ids */
+    attr_slot *attr_slots;   /* open addressing keyed by the pooled id address */
+    uint32_t attr_slot_cap; /* power of two, or 0 */
     ofc_attr **attrs;
     size_t attr_count, attr_cap;
     char *asset_type; /* owned */
@@ -82,6 +91,7 @@ struct ofc_asset {
     uint32_t cond_counts[5]; /* by ofc_cond_level */
     int64_t last_update_us;
     uint64_t batch_gen;
+    char uuid[]; /* inline: the by-uuid lookup compares keys in memory it then uses */
 };
 
 typedef struct observer {
@@ -109,6 +119,7 @@ struct ofc_model {
     size_t observer_count, observer_cap;
     int next_observer_id;
     int dispatching;
+    int64_t now_us; /* set by the feed once per batch; 0 = read the clock per record */
 };
 
 static const char *const state_names[] = {"normal", "unavailable", "warning", "fault"};
@@ -165,7 +176,7 @@ static void asset_free(ofc_asset *a)
     for (size_t i = 0; i < a->attr_count; i++)
         attr_free(a->attrs[i]);
     free(a->attrs);
-    strmap_fini(&a->attr_index);
+    free(a->attr_slots);
     for (size_t i = 0; i < a->level_count; i++) {
         free(a->level_names[i]);
         free(a->level_values[i]);
@@ -176,7 +187,6 @@ static void asset_free(ofc_asset *a)
     free(a->asset_type);
     free(a->avail_text);
     free(a->uns_id);
-    free(a->uuid);
     free(a);
 }
 
@@ -395,11 +405,11 @@ static ofc_asset *asset_get(ofc_model *m, ofc_str uuid, ofc_reject *reject)
         *reject = OFC_REJECT_LIMIT_ASSETS;
         return NULL;
     }
-    a = xcalloc(1, sizeof *a);
-    a->uuid = xstrndup(uuid.ptr, uuid.len);
+    a = xcalloc(1, sizeof *a + uuid.len + 1);
+    memcpy(a->uuid, uuid.ptr, uuid.len);
+    a->model = m;
     a->uuid_len = uuid.len;
     a->index = m->asset_count;
-    strmap_init(&a->attr_index);
     if (m->asset_count == m->asset_cap) {
         m->asset_cap = m->asset_cap ? m->asset_cap * 2 : 64;
         m->assets = xreallocarray(m->assets, m->asset_cap, sizeof *m->assets);
@@ -484,10 +494,46 @@ static const char *pooled(ofc_model *m, const char *current, ofc_str v)
     return strpool_intern(&m->pool, v.ptr, v.len);
 }
 
+/* Attribute IDs are interned, so within an asset an ID is identified by its address: the index
+ * compares pointers and never touches key bytes. */
+static uint32_t id_slot(const char *pooled_id, uint32_t mask)
+{
+    uint64_t h = (uint64_t)(uintptr_t)pooled_id * 0x9E3779B97F4A7C15ULL;
+    return (uint32_t)(h >> 40) & mask;
+}
+
+static ofc_attr *attr_index_find(const ofc_asset *a, const char *pooled_id)
+{
+    if (!a->attr_slot_cap)
+        return NULL;
+    uint32_t mask = a->attr_slot_cap - 1;
+    for (uint32_t i = id_slot(pooled_id, mask);; i = (i + 1) & mask) {
+        const attr_slot *slot = &a->attr_slots[i];
+        if (slot->id == pooled_id || !slot->id)
+            return slot->attr;
+    }
+}
+
+static void attr_index_insert(ofc_asset *a, ofc_attr *at)
+{
+    if ((a->attr_count + 1) * 2 > a->attr_slot_cap) {
+        uint32_t cap = a->attr_slot_cap ? a->attr_slot_cap * 2 : 16;
+        free(a->attr_slots);
+        a->attr_slots = xcalloc(cap, sizeof *a->attr_slots);
+        a->attr_slot_cap = cap;
+        for (size_t k = 0; k < a->attr_count; k++)
+            attr_index_insert(a, a->attrs[k]);
+    }
+    uint32_t mask = a->attr_slot_cap - 1, i = id_slot(at->id, mask);
+    while (a->attr_slots[i].id)
+        i = (i + 1) & mask;
+    a->attr_slots[i] = (attr_slot){at->id, at};
+}
+
 static ofc_attr *attr_get(ofc_model *m, ofc_asset *a, ofc_str id, ofc_reject *reject)
 {
-    uint64_t h = strmap_hash(id.ptr, id.len);
-    ofc_attr *at = strmap_get_hashed(&a->attr_index, h, id.ptr, id.len);
+    const char *pooled_id = strpool_intern(&m->pool, id.ptr, id.len);
+    ofc_attr *at = attr_index_find(a, pooled_id);
     if (at)
         return at;
     if (a->attr_count >= m->limits.max_attributes) {
@@ -496,7 +542,7 @@ static ofc_attr *attr_get(ofc_model *m, ofc_asset *a, ofc_str id, ofc_reject *re
     }
     at = xcalloc(1, sizeof *at);
     at->asset = a;
-    at->id = strpool_intern(&m->pool, id.ptr, id.len);
+    at->id = pooled_id;
     at->severity = -1;
     at->tag = "";
     at->type_text = "";
@@ -504,8 +550,8 @@ static ofc_attr *attr_get(ofc_model *m, ofc_asset *a, ofc_str id, ofc_reject *re
         a->attr_cap = a->attr_cap ? a->attr_cap * 2 : 8;
         a->attrs = xreallocarray(a->attrs, a->attr_cap, sizeof *a->attrs);
     }
+    attr_index_insert(a, at);
     a->attrs[a->attr_count++] = at;
-    strmap_put_hashed(&a->attr_index, h, at->id, id.len, at);
     m->attr_count++;
     return at;
 }
@@ -595,9 +641,14 @@ static void attr_update_method(ofc_attr *at, bool changed)
     at->method = method_contract_parse(attr_value_ptr(at), at->value_len);
 }
 
-static int64_t model_now(void)
+static int64_t model_now_of(const ofc_model *m)
 {
-    return ofc_time_now_us();
+    return m->now_us ? m->now_us : ofc_time_now_us();
+}
+
+void ofc_model_set_now(ofc_model *m, int64_t now_us)
+{
+    m->now_us = now_us;
 }
 
 static ofc_reject apply_event(ofc_model *m, const ofa_event *ev, const ofc_origin *origin,
@@ -613,8 +664,8 @@ static ofc_reject apply_event(ofc_model *m, const ofa_event *ev, const ofc_origi
     if (!at)
         return reject;
 
-    int64_t now = model_now();
-    int64_t point_time = ev->timestamp_us ? ev->timestamp_us
+    int64_t now = model_now_of(m);
+    int64_t point_time = ev->timestamp_us                     ? ev->timestamp_us
                          : origin && origin->timestamp_ms > 0 ? origin->timestamp_ms * 1000
                                                               : now;
     a->last_update_us = now;
@@ -686,7 +737,7 @@ ofc_reject ofc_model_apply_uns_map(ofc_model *m, const ofa_uns_map *map)
     ofc_asset *a = asset_get(m, map->asset_uuid, &reject);
     if (!a)
         return reject;
-    a->last_update_us = model_now();
+    a->last_update_us = model_now_of(m);
     for (size_t i = 0; i < a->level_count; i++) {
         free(a->level_names[i]);
         free(a->level_values[i]);
@@ -717,7 +768,7 @@ ofc_reject ofc_model_apply_asset_type(ofc_model *m, const ofa_table_value *row,
     ofc_asset *a = asset_get(m, row->asset_uuid, &reject);
     if (!a)
         return reject;
-    a->last_update_us = model_now();
+    a->last_update_us = model_now_of(m);
     ofc_registration reg =
         row->tombstone || str_is_ci(row->value, "delete") ? OFC_REG_REMOVED : OFC_REG_DEPLOYED;
     if (reg == OFC_REG_DEPLOYED)
@@ -738,7 +789,7 @@ ofc_reject ofc_model_apply_availability(ofc_model *m, const ofa_table_value *row
     ofc_asset *a = asset_get(m, row->asset_uuid, &reject);
     if (!a)
         return reject;
-    a->last_update_us = model_now();
+    a->last_update_us = model_now_of(m);
     asset_set_availability(m, a, row->value, row->tombstone, origin ? origin->timestamp_ms : 0);
     return OFC_REJECT_NONE;
 }
@@ -876,7 +927,9 @@ const ofc_attr *ofc_asset_attr_at(const ofc_asset *a, size_t i)
 
 const ofc_attr *ofc_asset_find_attr(const ofc_asset *a, const char *id)
 {
-    return strmap_get(&a->attr_index, id, strlen(id));
+    const ofc_model *m = a->model;
+    const char *pooled_id = strmap_get(&m->pool.map, id, strlen(id));
+    return pooled_id ? attr_index_find(a, pooled_id) : NULL;
 }
 
 const ofc_asset *ofc_attr_asset(const ofc_attr *at)

@@ -104,6 +104,11 @@ ofc_reject ofc_model_apply_asset_type(ofc_model *model, const ofa_table_value *r
 ofc_reject ofc_model_apply_availability(ofc_model *model, const ofa_table_value *row,
                                         const ofc_origin *origin);
 
+/* Reading the clock for every record costs more than the rest of an update's bookkeeping, so a
+ * writer applying a batch may set "now" once (the local receive time recorded per attribute);
+ * 0 restores a clock read per record. */
+void ofc_model_set_now(ofc_model *model, int64_t now_us);
+
 /* ---- change notification ---- */
 
 typedef enum ofc_change_kind {

@@ -64,6 +64,7 @@ struct ofc_feed {
     int64_t last_tick_mono;
     uint32_t logged_reasons; /* bit per ofc_reject already logged once */
     size_t max_per_turn;
+    bool more_pending; /* the last service stopped at max_per_turn */
     ofc_feed_status status;
 };
 
@@ -497,6 +498,7 @@ bool ofc_feed_service(ofc_feed *f, size_t max_records)
             resolver_result_free(res);
         }
     }
+    ofc_model_set_now(f->model, ofc_time_now_us());
     while (done < max_records) {
         size_t want = max_records - done < BATCH_MAX ? max_records - done : BATCH_MAX;
         ssize_t n = rd_kafka_consume_batch_queue(f->queue, 0, msgs, want);
@@ -511,6 +513,7 @@ bool ofc_feed_service(ofc_feed *f, size_t max_records)
         }
         done += (size_t)n;
     }
+    ofc_model_set_now(f->model, 0);
     update_caught_up(f);
     return done >= max_records;
 }
@@ -600,8 +603,7 @@ bool ofc_feed_partition_at(const ofc_feed *f, size_t i, ofc_feed_topic *topic, i
 static void feed_on_readable(ofc_loop *loop, int fd, short revents, void *opaque)
 {
     ofc_feed *f = opaque;
-    if (ofc_feed_service(f, f->max_per_turn))
-        ofc_loop_wake_soon(loop);
+    f->more_pending = ofc_feed_service(f, f->max_per_turn);
 }
 
 static void feed_on_tick(ofc_loop *loop, void *opaque)
@@ -609,9 +611,15 @@ static void feed_on_tick(ofc_loop *loop, void *opaque)
     ofc_feed_tick(opaque);
 }
 
+/* librdkafka signals the wake fd only when its queue goes from empty to non-empty, so a turn
+ * that stopped at max_per_turn must be continued here, not by waiting for the fd. */
 static void feed_before_sleep(ofc_loop *loop, void *opaque)
 {
     ofc_feed *f = opaque;
+    if (f->more_pending)
+        f->more_pending = ofc_feed_service(f, f->max_per_turn);
+    if (f->more_pending)
+        ofc_loop_wake_soon(loop);
     ofc_model_flush(f->model);
 }
 
