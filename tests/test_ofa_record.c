@@ -474,6 +474,24 @@ static void test_timestamps(void **state)
     assert_int_equal(parse_ts(ps, "\"0000-01-01T00:00:00.000Z\""), -62167219200000000LL);
     assert_int_equal(parse_ts(ps, "\"9999-12-31T23:59:60.999999Z\""), 253402300800999999LL);
 
+    /* The fast path caches the date, hour and minute of the last time: records of the same
+     * minute, then a bad second after a cached prefix, then a new day. */
+    static const char *const seq[] = {
+        "\"2026-08-10T09:15:01.208Z\"",    "\"2026-08-10T09:15:59.999Z\"",
+        "\"2026-08-10T09:15:02.417000Z\"", "\"2026-08-10T09:15:60.000Z\"",
+        "\"2026-08-10T09:15:61.000Z\"",    "\"2026-08-10T09:15:0x.000Z\"",
+        "\"2026-08-10T09:15:01.2O8Z\"",    "\"2026-08-11T09:15:01.208Z\"",
+        "\"2026-08-10T09:15:01.208Z\"",
+    };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        char text[64];
+        int64_t want;
+        snprintf(text, sizeof text, "%.*s", (int)strlen(seq[i]) - 2, seq[i] + 1);
+        if (!ofc_time_parse(text, strlen(text), &want))
+            want = -1;
+        assert_int_equal(parse_ts(ps, seq[i]), want);
+    }
+
     /* The fast path for the two common forms must agree with ofc_time_parse() everywhere,
      * including the edges of the checks it repeats. */
     uint64_t seed = 0x9e3779b97f4a7c15ULL;

@@ -59,8 +59,8 @@ typedef struct ofa_event {
     ofc_str type_text;         /* TYPE as sent (for OTHER) */
     ofc_str tag;               /* TAG as sent, may carry "{urn:...}"; empty if absent */
     ofc_value_kind value_kind; /* VALUE's JSON kind */
-    ofc_str value;             /* decoded string, number token verbatim, "true"/"false"; "" if null */
-    int64_t timestamp_us;      /* attributes.timestamp / TIMESTAMP; 0 if absent or "UNAVAILABLE" */
+    ofc_str value;        /* decoded string, number token verbatim, "true"/"false"; "" if null */
+    int64_t timestamp_us; /* attributes.timestamp / TIMESTAMP; 0 if absent or "UNAVAILABLE" */
 } ofa_event;
 
 #define OFA_UNS_MAX_LEVELS 16
@@ -92,7 +92,26 @@ typedef struct ofa_limits {
 
 typedef struct ofa_parser ofa_parser;
 
-/* limits may be NULL for the defaults. Owned by the caller; free with ofa_parser_destroy(). */
+/* Rules common to the four parsers, in the order a record is judged (the first failing rule
+ * gives the reason, so every record has exactly one):
+ *  1. the key: NULL -> null_key where one is required; otherwise 1..max_key_bytes of UTF-8 with
+ *     no byte below 0x20 and no DEL, else bad_key (ASSET_UUID standing in for a key obeys the
+ *     same rules);
+ *  2. the payload: NULL -> null_value (tombstone for ofa_parse_table_value); longer than
+ *     max_value_bytes -> too_large;
+ *  3. the document: json_syntax, bad_utf8 (also \u0000, raw NUL in a string, lone surrogates),
+ *     bad_number (an integer token beyond int64, a real that overflows a double) or too_deep,
+ *     whichever comes first in the text; then not_object;
+ *  4. duplicate_field: a key twice in any object, and at the record level, in attributes and in
+ *     UNS_LEVELS also twice ignoring ASCII case;
+ *  5. the fields, in the order listed at each parser.
+ * JSON null counts as absent for optional fields (TAG, attributes, timestamps). Timestamps: an
+ * ISO-8601 string (ofc_time_parse), "UNAVAILABLE" in any case (0), or a JSON integer read as
+ * epoch s/ms/us by magnitude (ofc_time_epoch_to_us); reals, booleans and INT64_MIN are
+ * bad_timestamp.
+ *
+ * limits may be NULL for the defaults (a zero field also means its default). Owned by the
+ * caller; free with ofa_parser_destroy(). */
 ofa_parser *ofa_parser_new(const ofa_limits *limits);
 void ofa_parser_destroy(ofa_parser *parser);
 
@@ -100,22 +119,36 @@ void ofa_parser_destroy(ofa_parser *parser);
  * (NULL for a tombstone). VALUE must be present (null allowed) and a scalar; ID a non-empty
  * string; TYPE a string; TAG a string when present; attributes an object when present, whose
  * `timestamp` (any case) is an ISO-8601 string, "UNAVAILABLE", or an epoch number. Unknown
- * fields are validated and ignored. Returns OFC_REJECT_NONE on success. */
-ofc_reject ofa_parse_event(ofa_parser *parser, const void *key, size_t key_len,
-                           const void *payload, size_t payload_len, ofa_event *out);
+ * fields are validated and ignored. Returns OFC_REJECT_NONE on success. Fields are judged in this
+ * order: ID (missing_id when absent or "", bad_id when not a string), TYPE (missing_type,
+ * bad_type), VALUE (missing_value, bad_value), TAG (bad_tag), attributes (bad_attributes),
+ * timestamp (bad_timestamp). On rejection *out is reset to empty views. */
+ofc_reject ofa_parse_event(ofa_parser *parser, const void *key, size_t key_len, const void *payload,
+                           size_t payload_len, ofa_event *out);
 
 /* An ASSETS table (or enriched stream) row: key "ASSET|ID"; value with ASSET_UUID, ID, VALUE,
  * TYPE, TAG, TIMESTAMP (upper case on the wire, matched ignoring case). A tombstone (NULL
- * payload) is reported as OFC_REJECT_NULL_VALUE; the caller may treat it as a deletion. */
+ * payload) is reported as OFC_REJECT_NULL_VALUE; the caller may treat it as a deletion. The asset
+ * is ASSET_UUID (bad_field when not a string or null), else the key up to its first '|' (all of
+ * it without one; null_key without a key, bad_key when empty); the ID is the ID field, else the
+ * key after the '|' (missing_id when neither or empty); then TYPE, VALUE, TAG and TIMESTAMP as
+ * for events. A key is optional when both columns are present. */
 ofc_reject ofa_parse_table_event(ofa_parser *parser, const void *key, size_t key_len,
                                  const void *payload, size_t payload_len, ofa_event *out);
 
-/* An asset_to_uns_map_topic record. A null payload is rejected (upstream never tombstones). */
+/* An asset_to_uns_map_topic record. A null payload is rejected (upstream never tombstones).
+ * The asset is the key, else ASSET_UUID (null_key when both are missing; bad_field when
+ * ASSET_UUID is neither a string nor null). UNS_ID null or absent means deregistered (mapped =
+ * false); otherwise it must be a non-empty string (bad_field). UNS_LEVELS must be an object
+ * when mapped and may be null or absent otherwise (bad_field); more than OFA_UNS_MAX_LEVELS
+ * levels is too_large; level values must be strings, or null when deregistering (bad_field,
+ * reported as ""). UPDATED_AT is a timestamp as above (epoch ms on the wire). */
 ofc_reject ofa_parse_uns_map(ofa_parser *parser, const void *key, size_t key_len,
                              const void *payload, size_t payload_len, ofa_uns_map *out);
 
 /* A single-column table row; column is the expected field name ("TYPE", "AVAILABILITY", ...),
- * matched ignoring case. A NULL payload is a tombstone (accepted). */
+ * matched ignoring case. A NULL payload is a tombstone (accepted), and so is the column set to
+ * JSON null; a missing column or one that is not a string is bad_field. */
 ofc_reject ofa_parse_table_value(ofa_parser *parser, const char *column, const void *key,
                                  size_t key_len, const void *payload, size_t payload_len,
                                  ofa_table_value *out);
