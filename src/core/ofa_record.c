@@ -86,15 +86,6 @@ static inline unsigned upper(unsigned c)
     return c - 'a' < 26 ? c - 32 : c;
 }
 
-/* s[0..n) equals the upper-case ASCII literal lit, ignoring ASCII case. */
-static bool name_is(const char *s, const char *lit, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (upper((unsigned char)s[i]) != (unsigned char)lit[i])
-            return false;
-    return true;
-}
-
 /* a[0..n) equals b[0..n), ignoring ASCII case on both sides. */
 static bool names_equal(const char *a, const char *b, size_t n)
 {
@@ -396,6 +387,21 @@ static int64_t token_to_int64(const char *s)
     return neg ? v : -v;
 }
 
+/* s[0..n) (a STRING view, so 16 bytes are readable) equals a lower-case, letters-only name of
+ * n bytes, ignoring ASCII case. For letters OR 0x20 folds exactly 'A' and 'a' together. */
+static inline bool letters_are(const char *s, size_t n, const char name[16])
+{
+    size_t n0 = n < 8 ? n : 8;
+    uint64_t k0 = head8(load8(s) | ONES * 0x20, n0), k1 = 0;
+    if (n > 8)
+        k1 = head8(load8(s + 8) | ONES * 0x20, n - 8);
+    return k0 == load8(name) && k1 == load8(name + 8);
+}
+
+static const char T_EVENTS[16] = "events", T_METHOD[16] = "method", T_SAMPLES[16] = "samples",
+                  T_CONDITION[16] = "condition", T_OPENFACTORY[16] = "openfactory",
+                  T_UNAVAILABLE[16] = "unavailable";
+
 /* Days since 1970-01-01 of a civil date in year 1..9999 (timeutil's days-from-civil algorithm
  * with the era arithmetic unsigned, as y >= 0 here). */
 static int64_t days_from_civil(unsigned y, unsigned m, unsigned d)
@@ -471,7 +477,7 @@ static ofc_reject eval_time(time_cache *tc, const slot *s, int64_t *us)
     if (!s->present || s->v->type == JSON_SCAN_NULL)
         return OFC_REJECT_NONE;
     if (s->v->type == JSON_SCAN_STRING) {
-        if (s->v->len == 11 && name_is(s->v->ptr, "UNAVAILABLE", 11))
+        if (s->v->len == 11 && letters_are(s->v->ptr, 11, T_UNAVAILABLE))
             return OFC_REJECT_NONE;
         if (iso_fast(tc, s->v->ptr, s->v->len, us) || ofc_time_parse(s->v->ptr, s->v->len, us))
             return OFC_REJECT_NONE;
@@ -535,15 +541,15 @@ static ofc_attr_type classify_type(const char *s, size_t n)
 {
     switch (n) {
     case 6:
-        if (name_is(s, "EVENTS", 6))
+        if (letters_are(s, 6, T_EVENTS))
             return OFC_TYPE_EVENTS;
-        return name_is(s, "METHOD", 6) ? OFC_TYPE_METHOD : OFC_TYPE_OTHER;
-    case 7: return name_is(s, "SAMPLES", 7) ? OFC_TYPE_SAMPLES : OFC_TYPE_OTHER;
-    case 9: return name_is(s, "CONDITION", 9) ? OFC_TYPE_CONDITION : OFC_TYPE_OTHER;
+        return letters_are(s, 6, T_METHOD) ? OFC_TYPE_METHOD : OFC_TYPE_OTHER;
+    case 7: return letters_are(s, 7, T_SAMPLES) ? OFC_TYPE_SAMPLES : OFC_TYPE_OTHER;
+    case 9: return letters_are(s, 9, T_CONDITION) ? OFC_TYPE_CONDITION : OFC_TYPE_OTHER;
     case 11:
-        if (name_is(s, "OPENFACTORY", 11))
+        if (letters_are(s, 11, T_OPENFACTORY))
             return OFC_TYPE_OPENFACTORY;
-        return name_is(s, "UNAVAILABLE", 11) ? OFC_TYPE_UNAVAILABLE : OFC_TYPE_OTHER;
+        return letters_are(s, 11, T_UNAVAILABLE) ? OFC_TYPE_UNAVAILABLE : OFC_TYPE_OTHER;
     default: return OFC_TYPE_OTHER;
     }
 }
