@@ -9,6 +9,8 @@
  *   gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Isrc/core bench/bench_parse.c \
  *       src/core/json_scan.c src/core/ofa_record.c src/core/ofc_err.c src/core/xmalloc.c \
  *       src/core/timeutil.c -ljansson -o /tmp/bench_parse && /tmp/bench_parse [seconds]
+ * Measured on the project's 2-core EPYC VM (median of three 1 s runs): ofa_parse_event ~156 ns,
+ * json_loadb ~2600 ns, ratio ~16.7x.
  */
 #include "ofa_record.h"
 #include "timeutil.h"
