@@ -132,6 +132,10 @@ static void test_durations(void **state)
     assert_false(ofc_duration_parse("h", &us));
     assert_false(ofc_duration_parse("5x", &us));
     assert_false(ofc_duration_parse("5s5", &us));
+    /* Found by fuzz_config: a huge count times a unit must not overflow. */
+    assert_false(ofc_duration_parse("999999999d", &us));
+    assert_false(ofc_duration_parse("36600d36600d", &us));
+    assert_true(ofc_duration_parse("36500d", &us));
 }
 
 static void test_start_positions(void **state)

@@ -219,6 +219,10 @@ bool ofc_duration_parse(const char *s, int64_t *us)
         } else {
             return false;
         }
+        /* Bounded to 100 years so hostile config or flags cannot overflow int64. */
+        const int64_t max_us = 100LL * 366 * 86400 * 1000000;
+        if (v > max_us / unit || total > max_us - v * unit)
+            return false;
         total += v * unit;
         any = true;
     }
