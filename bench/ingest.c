@@ -133,7 +133,7 @@ static double run_ofconsole(const char *brokers, uint64_t *records, size_t *asse
 
 static double run_kcat(const char *brokers)
 {
-    char *argv[] = {"kcat", "-C", "-b", (char *)brokers, "-t", "ofa_assets", "-e", "-o",
+    char *argv[] = {"kcat",      "-C", "-b", (char *)brokers, "-t", "ofa_assets", "-e", "-o",
                     "beginning", "-q", NULL};
     int devnull = open("/dev/null", O_WRONLY);
     int64_t t0 = ofc_time_mono_us();
@@ -180,9 +180,14 @@ static double attribute_memory(int assets, int attrs_per_asset, int points)
                 int ilen = snprintf(id, sizeof id, "temp_%02d", i);
                 int vlen = snprintf(val, sizeof val, "%d.%02d", 20 + (u + i) % 50, a % 100);
                 ofa_event ev = {
-                    {uuid, (size_t)ulen}, {id, (size_t)ilen},     OFC_TYPE_SAMPLES,
-                    {"Samples", 7},       {"{urn:mtconnect.org:MTConnectStreams:2.2}Temperature", 51},
-                    OFC_VALUE_NUMBER,     {val, (size_t)vlen},    1786353301208000LL + u * 1000000LL,
+                    {uuid, (size_t)ulen},
+                    {id, (size_t)ilen},
+                    OFC_TYPE_SAMPLES,
+                    {"Samples", 7},
+                    {"{urn:mtconnect.org:MTConnectStreams:2.2}Temperature", 51},
+                    OFC_VALUE_NUMBER,
+                    {val, (size_t)vlen},
+                    1786353301208000LL + u * 1000000LL,
                 };
                 ofc_origin o = {OFC_ORIGIN_STREAM, a % 6, u, 1786353301208LL + u * 1000};
                 ofc_model_apply_event(model, &ev, &o);
@@ -254,8 +259,8 @@ static int run_scenario(const scenario *sc, long records, long assets, long part
     char count[32], nassets[32];
     snprintf(count, sizeof count, "%ld", records);
     snprintf(nassets, sizeof nassets, "%ld", assets);
-    char *sim_argv[24] = {OFC_BINARY, "sim",     "-b",  brokers, "--assets", nassets, "--rate",
-                          "0",        "--count", count, "--seed", "1"};
+    char *sim_argv[24] = {OFC_BINARY, "sim", "-b",      brokers, "--assets", nassets,
+                          "--rate",   "0",   "--count", count,   "--seed",   "1"};
     int k = 12;
     for (int i = 0; sc->sim_extra[i]; i++)
         sim_argv[k++] = sc->sim_extra[i];
@@ -299,8 +304,8 @@ static int run_scenario(const scenario *sc, long records, long assets, long part
     printf("   model after replay: %zu assets\n", model_assets);
     printf("   ratio ofconsole / kcat   = %.2f   (target >= 1.0)\n", ours_rate / kcat_rate);
     if (python)
-        printf("   ratio ofconsole / python = %.2f   (kcat / python = %.2f)\n",
-               ours_rate / py_rate, kcat_rate / py_rate);
+        printf("   ratio ofconsole / python = %.2f   (kcat / python = %.2f)\n", ours_rate / py_rate,
+               kcat_rate / py_rate);
     printf("   replay rate %.2f M records/s over %llu records (target >= 1.00)\n", ours_rate / 1e6,
            (unsigned long long)ours_records);
     kill(broker, SIGTERM);

@@ -52,8 +52,18 @@ static const json_t *asset_in(const json_t *snap, const char *uuid)
 
 static int kcat_produce(const char *boot, const char *topic, const char *key_delim_input)
 {
-    char *argv[] = {"kcat", "-P", "-b", (char *)boot, "-t", (char *)topic, "-K", "\t", "-Z",
-                    "-X", "topic.partitioner=murmur2_random", NULL};
+    char *argv[] = {"kcat",
+                    "-P",
+                    "-b",
+                    (char *)boot,
+                    "-t",
+                    (char *)topic,
+                    "-K",
+                    "\t",
+                    "-Z",
+                    "-X",
+                    "topic.partitioner=murmur2_random",
+                    NULL};
     int status;
     free(proc_run(argv, key_delim_input, 20000, &status));
     return status;
@@ -140,13 +150,13 @@ static void test_since_time_finds_the_offset(void **state)
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", boot, err, sizeof err);
     int64_t off = -1;
-    assert_int_equal(resolver_seek_time_by_probe(conf, "ofa_assets", 0, 0, 500, t0 + 300500,
-                                                 &off, err, sizeof err),
+    assert_int_equal(resolver_seek_time_by_probe(conf, "ofa_assets", 0, 0, 500, t0 + 300500, &off,
+                                                 err, sizeof err),
                      OFC_OK);
     assert_int_equal(off, 301);
-    assert_int_equal(resolver_seek_time_by_probe(conf, "ofa_assets", 0, 0, 500, t0, &off, err,
-                                                 sizeof err),
-                     OFC_OK);
+    assert_int_equal(
+        resolver_seek_time_by_probe(conf, "ofa_assets", 0, 0, 500, t0, &off, err, sizeof err),
+        OFC_OK);
     assert_int_equal(off, 0);
     assert_int_equal(resolver_seek_time_by_probe(conf, "ofa_assets", 0, 0, 500, now_ms + 60000,
                                                  &off, err, sizeof err),
@@ -182,8 +192,18 @@ static void test_deregistration_removes_assets(void **state)
     proc broker, sim;
     char boot[256];
     assert_true(proc_start_broker(&broker, OFC_BINARY, boot, sizeof boot, NULL));
-    char *argv[] = {OFC_BINARY, "sim", "-b", boot, "--assets", "6", "--rate", "100",
-                    "--duration", "60s", "--deregister-on-exit", NULL};
+    char *argv[] = {OFC_BINARY,
+                    "sim",
+                    "-b",
+                    boot,
+                    "--assets",
+                    "6",
+                    "--rate",
+                    "100",
+                    "--duration",
+                    "60s",
+                    "--deregister-on-exit",
+                    NULL};
     assert_true(proc_spawn(&sim, argv, false, false));
     int status;
     json_t *snap = NULL;
@@ -202,9 +222,8 @@ static void test_deregistration_removes_assets(void **state)
     snap = snapshot(boot, NULL, &status);
     assert_int_equal(status, 0);
     assert_int_equal(json_array_size(json_object_get(snap, "assets")), 0);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(snap, "uns"),
-                                                        "total_assets")),
-                     0);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(snap, "uns"), "total_assets")), 0);
     json_decref(snap);
     char *all[] = {"--include-removed", NULL};
     snap = snapshot(boot, all, &status);
@@ -228,8 +247,8 @@ static void test_watch_prints_live_changes(void **state)
     char *wargv[] = {OFC_BINARY, "watch", "-b", boot, "--json", NULL};
     assert_true(proc_spawn(&watch, wargv, true, false));
     nanosleep(&(struct timespec){1, 500000000}, NULL); /* let it assign and reach the (empty) end */
-    char *sargv[] = {OFC_BINARY, "sim", "-b", boot, "--assets", "6", "--rate", "50",
-                     "--duration", "30s", NULL};
+    char *sargv[] = {OFC_BINARY, "sim", "-b",         boot,  "--assets", "6",
+                     "--rate",   "50",  "--duration", "30s", NULL};
     assert_true(proc_spawn(&sim, sargv, false, false));
     int attributes = 0;
     bool saw_samples = false;

@@ -118,9 +118,9 @@ static int group_setup(void **state)
         return -1;
 
     proc sim;
-    char *argv[] = {OFC_BINARY, "sim",     "-b",     G.boot,         "--assets",
-                    "30",       "--rate",  "400",    "--duration",   "5s",
-                    "--seed",   "11",      "--truth-file", G.truth_path, NULL};
+    char *argv[] = {OFC_BINARY, "sim",    "-b",           G.boot,       "--assets",
+                    "30",       "--rate", "400",          "--duration", "5s",
+                    "--seed",   "11",     "--truth-file", G.truth_path, NULL};
     if (!proc_spawn(&sim, argv, false, false))
         return -1;
     pump_for(2500);
@@ -181,8 +181,7 @@ static void test_replay_snapshot_matches_truth(void **state)
     assert_int_equal(status, 0);
     assert_non_null(snap);
     assert_true(json_is_true(json_object_get(snap, "complete")));
-    assert_string_equal(json_string_value(json_object_get(snap, "format")),
-                        "ofconsole-snapshot/1");
+    assert_string_equal(json_string_value(json_object_get(snap, "format")), "ofconsole-snapshot/1");
     expect_matches(snap, TRUTH_EXACT);
     /* The UNS tree holds every mapped asset under Demofactory. */
     const json_t *uns = json_object_get(snap, "uns");
@@ -263,8 +262,8 @@ static void test_plant_executes_command_sent_by_kcat(void **state)
     const char *pid = find_asset_with_method("SwitchMode");
     assert_non_null(pid);
     proc sim;
-    char *argv[] = {OFC_BINARY, "sim", "-b", G.boot, "--assets", "30", "--rate", "20",
-                    "--duration", "60s", "--seed", "11", NULL};
+    char *argv[] = {OFC_BINARY, "sim",        "-b",  G.boot,   "--assets", "30", "--rate",
+                    "20",       "--duration", "60s", "--seed", "11",       NULL};
     assert_true(proc_spawn(&sim, argv, false, false));
     sleep(3); /* the plant assigns its command partitions from the end */
 
@@ -279,8 +278,9 @@ static void test_plant_executes_command_sent_by_kcat(void **state)
              "{\"ID\":\"SwitchMode_CMD\",\"VALUE\":\"%s\",\"TAG\":\"Method.Command\",\"TYPE\":"
              "\"OpenFactory\",\"attributes\":{\"timestamp\":\"%s\"}}\n",
              envelope, ts);
-    char *kcat[] = {"kcat", "-P", "-b", G.boot, "-t", "ofa_assets", "-k", (char *)pid,
-                    "-X", "topic.partitioner=murmur2_random", NULL};
+    char *kcat[] = {"kcat",       "-P", "-b",        G.boot, "-t",
+                    "ofa_assets", "-k", (char *)pid, "-X",   "topic.partitioner=murmur2_random",
+                    NULL};
     int status;
     free(proc_run(kcat, record, 20000, &status));
     assert_int_equal(status, 0);

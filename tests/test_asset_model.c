@@ -39,8 +39,8 @@ static ofa_event event(const char *uuid, const char *id, ofc_attr_type type, con
 static ofc_reject sample(ofc_model *m, const char *uuid, const char *id, const char *num,
                          int64_t ts_us)
 {
-    ofa_event ev = event(uuid, id, OFC_TYPE_SAMPLES, "Samples", "Temperature", OFC_VALUE_NUMBER,
-                         num, ts_us);
+    ofa_event ev =
+        event(uuid, id, OFC_TYPE_SAMPLES, "Samples", "Temperature", OFC_VALUE_NUMBER, num, ts_us);
     ofc_origin o = {OFC_ORIGIN_STREAM, 2, 41, ts_us / 1000};
     return ofc_model_apply_event(m, &ev, &o);
 }
@@ -188,8 +188,8 @@ static void test_conditions_mtconnect_and_opcua(void **state)
     assert_int_equal(ofc_attr_condition_level(c), OFC_COND_NORMAL);
     assert_int_equal(ofc_asset_state(opc), OFC_STATE_NORMAL);
 
-    ev = event("CNC", "grbl", OFC_TYPE_CONDITION, "Condition", "{urn:x}Unavailable",
-               OFC_VALUE_NULL, NULL, 6);
+    ev = event("CNC", "grbl", OFC_TYPE_CONDITION, "Condition", "{urn:x}Unavailable", OFC_VALUE_NULL,
+               NULL, 6);
     ofc_model_apply_event(m, &ev, NULL);
     assert_int_equal(ofc_asset_state(cnc), OFC_STATE_UNAVAILABLE);
     ofc_model_destroy(m);
@@ -198,11 +198,11 @@ static void test_conditions_mtconnect_and_opcua(void **state)
 static void test_methods_json_and_legacy(void **state)
 {
     ofc_model *m = ofc_model_new(NULL);
-    ofa_event ev = event("BARCODE", "GenerateCode", OFC_TYPE_METHOD, "Method", "Method",
-                         OFC_VALUE_STRING,
-                         "{\"description\": \"Generate a code\", \"arguments\": [{\"name\": "
-                         "\"Code\", \"description\": \"Barcode (empty for random)\"}]}",
-                         1);
+    ofa_event ev =
+        event("BARCODE", "GenerateCode", OFC_TYPE_METHOD, "Method", "Method", OFC_VALUE_STRING,
+              "{\"description\": \"Generate a code\", \"arguments\": [{\"name\": "
+              "\"Code\", \"description\": \"Barcode (empty for random)\"}]}",
+              1);
     ofc_model_apply_event(m, &ev, NULL);
     const ofc_attr *gc = ofc_asset_find_attr(ofc_model_find_asset(m, "BARCODE"), "GenerateCode");
     assert_true(ofc_attr_is_method(gc));
@@ -231,9 +231,8 @@ static void test_availability_orders_sources_by_kafka_time(void **state)
     const ofc_asset *a = ofc_model_find_asset(m, "A");
     assert_int_equal(ofc_asset_availability(a), OFC_AVAIL_AVAILABLE);
     /* An older stream record read later (other topic) does not win. */
-    ofa_event ev =
-        event("A", "avail", OFC_TYPE_EVENTS, "Events", "Availability", OFC_VALUE_STRING,
-              "UNAVAILABLE", 0);
+    ofa_event ev = event("A", "avail", OFC_TYPE_EVENTS, "Events", "Availability", OFC_VALUE_STRING,
+                         "UNAVAILABLE", 0);
     ofc_origin older = {OFC_ORIGIN_STREAM, 0, 3, 1000};
     ofc_model_apply_event(m, &ev, &older);
     assert_int_equal(ofc_asset_availability(a), OFC_AVAIL_AVAILABLE);
@@ -296,8 +295,8 @@ static void test_uns_remap_deregister_and_rollup(void **state)
     assert_ptr_equal(ofc_uns_node_child_at(root, ofc_uns_node_child_count(root) - 1), unm);
 
     /* Fault on A rolls up to every ancestor. */
-    ofa_event ev = event("A", "c", OFC_TYPE_CONDITION, "Condition", "Fault", OFC_VALUE_STRING,
-                         "boom", 1);
+    ofa_event ev =
+        event("A", "c", OFC_TYPE_CONDITION, "Condition", "Fault", OFC_VALUE_STRING, "boom", 1);
     ofc_model_apply_event(m, &ev, NULL);
     const ofc_uns_node *mach = ofc_model_find_uns(m, "Demofactory/Machining");
     assert_int_equal(ofc_uns_node_state(mach), OFC_STATE_FAULT);

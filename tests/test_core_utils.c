@@ -97,8 +97,13 @@ static void test_time_parse_forms(void **state)
     assert_int_equal(us, 1786353301208311LL);
     assert_true(ofc_time_parse("1786353301", 10, &us)); /* epoch s */
     assert_int_equal(us, 1786353301000000LL);
-    const char *bad[] = {"", "UNAVAILABLE", "2026-13-10T09:15:01Z", "2026-08-10T25:00:00Z",
-                         "2026-08-10T09:15:01.Z", "2026-08-10T09:15:01Zjunk", "12ab"};
+    const char *bad[] = {"",
+                         "UNAVAILABLE",
+                         "2026-13-10T09:15:01Z",
+                         "2026-08-10T25:00:00Z",
+                         "2026-08-10T09:15:01.Z",
+                         "2026-08-10T09:15:01Zjunk",
+                         "12ab"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(ofc_time_parse(bad[i], strlen(bad[i]), &us));
 }
@@ -190,8 +195,7 @@ static void test_config_validation(void **state)
     assert_int_equal(ofc_config_get_int(cfg, "history.points"), 120);
     assert_int_equal(ofc_config_set(cfg, "history.points", "1", err, sizeof err), OFC_ERR_CONFIG);
     assert_non_null(strstr(err, "history.points"));
-    assert_int_equal(ofc_config_set(cfg, "history.points", "12x", err, sizeof err),
-                     OFC_ERR_CONFIG);
+    assert_int_equal(ofc_config_set(cfg, "history.points", "12x", err, sizeof err), OFC_ERR_CONFIG);
     assert_int_equal(ofc_config_set(cfg, "no.such", "1", err, sizeof err), OFC_ERR_CONFIG);
     assert_int_equal(ofc_config_set(cfg, "kafka.no.such.property", "1", err, sizeof err),
                      OFC_ERR_CONFIG);

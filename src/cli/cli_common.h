@@ -13,31 +13,36 @@
 #include <stdbool.h>
 
 #define CLI_COMMON_SHORTOPTS "b:X:c:vqh"
-#define CLI_COMMON_LONGOPTS                                                                        \
-    {"brokers", required_argument, NULL, 'b'}, {"config", required_argument, NULL, 'c'},           \
-        {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                    \
-        {"help", no_argument, NULL, 'h'}, {"property", required_argument, NULL, 'X'}
+#define CLI_COMMON_LONGOPTS                                                              \
+    {"brokers", required_argument, NULL, 'b'}, {"config", required_argument, NULL, 'c'}, \
+        {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},          \
+        {"help", no_argument, NULL, 'h'},                                                \
+    {                                                                                    \
+        "property", required_argument, NULL, 'X'                                         \
+    }
 
-#define CLI_COMMON_HELP                                                                            \
-    "  -b, --brokers LIST     Kafka bootstrap servers (host:port,...)\n"                           \
-    "  -X PROP=VALUE          librdkafka property, repeatable (e.g. -X security.protocol=SSL);\n"  \
-    "                         ofconsole properties too (-X topic.assets=ofa_assets)\n"             \
+#define CLI_COMMON_HELP                                                                           \
+    "  -b, --brokers LIST     Kafka bootstrap servers (host:port,...)\n"                          \
+    "  -X PROP=VALUE          librdkafka property, repeatable (e.g. -X security.protocol=SSL);\n" \
+    "                         ofconsole properties too (-X topic.assets=ofa_assets)\n"            \
     "  -c, --config FILE      config file (default $OFC_CONFIG, ~/.config/ofconsole/ofc.conf,\n"  \
-    "                         /etc/ofconsole/ofc.conf)\n"                                          \
-    "  -v, --verbose          more diagnostics (repeat for debug)\n"                               \
-    "  -q, --quiet            errors only\n"                                                       \
+    "                         /etc/ofconsole/ofc.conf)\n"                                         \
+    "  -v, --verbose          more diagnostics (repeat for debug)\n"                              \
+    "  -q, --quiet            errors only\n"                                                      \
     "  -h, --help             this help\n"
 
 /* Where to start reading ofa_assets; for commands that read the plant. */
-#define CLI_START_LONGOPTS                                                                         \
-    {"since", required_argument, NULL, 1001}, {"table", no_argument, NULL, 1002},                  \
-        {"from-beginning", no_argument, NULL, 1003}
+#define CLI_START_LONGOPTS                                                        \
+    {"since", required_argument, NULL, 1001}, {"table", no_argument, NULL, 1002}, \
+    {                                                                             \
+        "from-beginning", no_argument, NULL, 1003                                 \
+    }
 
-#define CLI_START_HELP                                                                             \
-    "  --since WHEN           start reading ofa_assets at WHEN: beginning, end, a duration ago\n"   \
-    "                         (2h, 15m) or an ISO-8601 time\n"                                     \
-    "  --from-beginning       same as --since beginning\n"                                         \
-    "  --table                seed latest values from ksqlDB's ASSETS table first (large\n"        \
+#define CLI_START_HELP                                                                            \
+    "  --since WHEN           start reading ofa_assets at WHEN: beginning, end, a duration ago\n" \
+    "                         (2h, 15m) or an ISO-8601 time\n"                                    \
+    "  --from-beginning       same as --since beginning\n"                                        \
+    "  --table                seed latest values from ksqlDB's ASSETS table first (large\n"       \
     "                         clusters; combine with --since)\n"
 
 typedef struct cli_ctx {

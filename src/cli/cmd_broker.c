@@ -116,8 +116,14 @@ int cmd_broker(int argc, char **argv)
                 goto out;
             extra[extra_count++] = optarg;
             break;
-        case 'h': usage(stdout); rc = 0; goto out;
-        default: usage(stderr); rc = 2; goto out;
+        case 'h':
+            usage(stdout);
+            rc = 0;
+            goto out;
+        default:
+            usage(stderr);
+            rc = 2;
+            goto out;
         }
     }
     if (optind < argc) {

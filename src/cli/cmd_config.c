@@ -10,8 +10,10 @@ static void usage(FILE *out)
                  "--dump prints the effective configuration (defaults, then the config file, then\n"
                  "flags) as a valid config file, secrets masked. Properties:\n\n");
     ofc_config_print_help(out);
-    fprintf(out, "\noptions:\n  --dump                 print the effective configuration\n" CLI_START_HELP
-                     CLI_COMMON_HELP);
+    fprintf(
+        out,
+        "\noptions:\n  --dump                 print the effective configuration\n" CLI_START_HELP
+            CLI_COMMON_HELP);
 }
 
 int cmd_config(int argc, char **argv)

@@ -20,8 +20,9 @@ static void usage(FILE *out)
                  "  --history              include the trend points of Samples\n"
                  "  --include-removed      include deregistered assets\n"
                  "  --timeout DURATION     give up if not caught up by then (default 60s)\n"
-                 "  --allow-partial        on timeout print what was read (\"complete\": false)\n" CLI_START_HELP
-                     CLI_COMMON_HELP "\nexit status: 0 ok, 1 error, 2 usage, 3 timed out\n");
+                 "  --allow-partial        on timeout print what was read (\"complete\": "
+                 "false)\n" CLI_START_HELP CLI_COMMON_HELP
+                 "\nexit status: 0 ok, 1 error, 2 usage, 3 timed out\n");
 }
 
 int cmd_snapshot(int argc, char **argv)
@@ -65,7 +66,10 @@ int cmd_snapshot(int argc, char **argv)
                 goto out;
             }
             break;
-        default: usage(stderr); rc = 2; goto out;
+        default:
+            usage(stderr);
+            rc = 2;
+            goto out;
         }
     }
     if (ctx.help) {
@@ -93,8 +97,8 @@ int cmd_snapshot(int argc, char **argv)
         rc = 128 + cli_stop_signal();
     } else if (!st->caught_up && !allow_partial) {
         fprintf(stderr, "ofc snapshot: not caught up after the timeout (%s%s%s)\n",
-                st->connected ? "connected" : "broker not reachable",
-                st->last_error[0] ? ": " : "", st->last_error);
+                st->connected ? "connected" : "broker not reachable", st->last_error[0] ? ": " : "",
+                st->last_error);
         for (size_t i = 0; i < ofc_feed_partition_count(ps.feed); i++) {
             ofc_feed_topic t;
             int32_t p;
@@ -102,8 +106,7 @@ int cmd_snapshot(int argc, char **argv)
             ofc_feed_partition_at(ps.feed, i, &t, &p, &next, &end);
             if (next < end)
                 fprintf(stderr, "  %s [%d]: at offset %lld of %lld\n",
-                        ofc_feed_topic_name(ps.feed, t), (int)p, (long long)next,
-                        (long long)end);
+                        ofc_feed_topic_name(ps.feed, t), (int)p, (long long)next, (long long)end);
         }
         rc = 3;
     } else {

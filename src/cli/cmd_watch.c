@@ -224,7 +224,10 @@ int cmd_watch(int argc, char **argv)
         case 'j': w.json = true; break;
         case 'u': w.uns_prefix = optarg; break;
         case 'a': w.asset_filter = optarg; break;
-        default: usage(stderr); rc = 2; goto out;
+        default:
+            usage(stderr);
+            rc = 2;
+            goto out;
         }
     }
     if (ctx.help) {

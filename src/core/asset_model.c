@@ -26,8 +26,9 @@
 #define VALUE_INLINE 24
 
 enum attr_flags {
-    ATTR_FROM_TABLE = 1 << 0, /* value seeded from ASSETS; an older stream record won't replace it */
-    ATTR_NUMERIC = 1 << 1,    /* number holds the value */
+    ATTR_FROM_TABLE =
+        1 << 0,            /* value seeded from ASSETS; an older stream record won't replace it */
+    ATTR_NUMERIC = 1 << 1, /* number holds the value */
 };
 
 struct ofc_attr {
@@ -69,7 +70,7 @@ struct ofc_asset {
     const ofc_model *model;
     size_t uuid_len;
     size_t index;
-    attr_slot *attr_slots;   /* open addressing keyed by the pooled id address */
+    attr_slot *attr_slots;  /* open addressing keyed by the pooled id address */
     uint32_t attr_slot_cap; /* power of two, or 0 */
     ofc_attr **attrs;
     size_t attr_count, attr_cap;
@@ -365,8 +366,8 @@ static void link_helper(ofc_model *m, ofc_asset *device, ofc_asset *helper)
     if (helper->device)
         return;
     helper->device = device;
-    device->helpers = xreallocarray(device->helpers, device->helper_count + 1,
-                                    sizeof *device->helpers);
+    device->helpers =
+        xreallocarray(device->helpers, device->helper_count + 1, sizeof *device->helpers);
     device->helpers[device->helper_count++] = helper;
     push_change(m, OFC_CHANGE_ASSET, device, NULL);
     asset_place(m, helper);
@@ -609,8 +610,8 @@ static void attr_update_condition(ofc_model *m, ofc_asset *a, ofc_attr *at)
     int severity = -1;
     if (at->type == OFC_TYPE_CONDITION) {
         ofc_str local = ofa_tag_local_name((ofc_str){at->tag, strlen(at->tag)});
-        level = condition_classify(local.ptr, local.len, attr_value_ptr(at), at->value_len,
-                                   &severity);
+        level =
+            condition_classify(local.ptr, local.len, attr_value_ptr(at), at->value_len, &severity);
     }
     at->severity = (int16_t)severity;
     if (level == old)
@@ -731,8 +732,7 @@ ofc_reject ofc_model_apply_uns_map(ofc_model *m, const ofa_uns_map *map)
 {
     ofc_reject reject = OFC_REJECT_NONE;
     assert_not_dispatching(m);
-    if (map->mapped &&
-        (map->uns_id.len > 1024 || uns_path_depth(map->uns_id.ptr) > UNS_MAX_DEPTH))
+    if (map->mapped && (map->uns_id.len > 1024 || uns_path_depth(map->uns_id.ptr) > UNS_MAX_DEPTH))
         return OFC_REJECT_TOO_LARGE;
     ofc_asset *a = asset_get(m, map->asset_uuid, &reject);
     if (!a)
@@ -992,8 +992,7 @@ int64_t ofc_attr_received_us(const ofc_attr *at)
 
 ofc_origin ofc_attr_origin(const ofc_attr *at)
 {
-    ofc_origin o = {(ofc_origin_topic)at->origin_topic, at->partition, at->offset,
-                    at->kafka_ts_ms};
+    ofc_origin o = {(ofc_origin_topic)at->origin_topic, at->partition, at->offset, at->kafka_ts_ms};
     return o;
 }
 

@@ -159,8 +159,7 @@ static ofc_err validate(const ofc_prop *p, const char *value, char *errstr, size
     }
     case OFC_PROP_BOOL:
         if (strcmp(value, "true") && strcmp(value, "false")) {
-            snprintf(errstr, errstr_size, "%s: expected true or false, got \"%s\"", p->name,
-                     value);
+            snprintf(errstr, errstr_size, "%s: expected true or false, got \"%s\"", p->name, value);
             return OFC_ERR_CONFIG;
         }
         return OFC_OK;
@@ -349,10 +348,9 @@ ofc_err ofc_config_apply_kafka(const ofc_config *cfg, rd_kafka_conf_t *conf, cha
         return OFC_ERR_CONFIG;
     }
     for (size_t i = 0; i < cfg->kafka_count; i++) {
-        if (rd_kafka_conf_set(conf, cfg->kafka[i].name, cfg->kafka[i].value, rderr,
-                              sizeof rderr) != RD_KAFKA_CONF_OK) {
-            snprintf(errstr, errstr_size, "librdkafka property %s: %s", cfg->kafka[i].name,
-                     rderr);
+        if (rd_kafka_conf_set(conf, cfg->kafka[i].name, cfg->kafka[i].value, rderr, sizeof rderr) !=
+            RD_KAFKA_CONF_OK) {
+            snprintf(errstr, errstr_size, "librdkafka property %s: %s", cfg->kafka[i].name, rderr);
             return OFC_ERR_CONFIG;
         }
     }

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BATCH_MAX             512
-#define RETRY_AFTER_ERROR_US  (2 * 1000000LL)
-#define RETRY_MISSING_US      (10 * 1000000LL)
-#define REFRESH_METADATA_US   (60 * 1000000LL)
-#define RESOLVER_TIMEOUT_MS   5000
+#define BATCH_MAX            512
+#define RETRY_AFTER_ERROR_US (2 * 1000000LL)
+#define RETRY_MISSING_US     (10 * 1000000LL)
+#define REFRESH_METADATA_US  (60 * 1000000LL)
+#define RESOLVER_TIMEOUT_MS  5000
 
 typedef struct feed_partition {
     int64_t next_offset;
@@ -116,7 +116,9 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    ofc_log(level <= 3 ? OFC_LOG_ERROR : level <= 5 ? OFC_LOG_WARN : OFC_LOG_DEBUG,
+    ofc_log(level <= 3   ? OFC_LOG_ERROR
+            : level <= 5 ? OFC_LOG_WARN
+                         : OFC_LOG_DEBUG,
             "librdkafka %s: %s", fac, buf);
 }
 
@@ -445,8 +447,8 @@ static void apply_message(ofc_feed *f, const rd_kafka_message_t *m)
     case OFC_FEED_TYPES:
     case OFC_FEED_AVAIL: {
         ofa_table_value row;
-        why = ofa_parse_table_value(f->parser, t == OFC_FEED_TYPES ? "TYPE" : "AVAILABILITY",
-                                    key, m->key_len, payload, m->len, &row);
+        why = ofa_parse_table_value(f->parser, t == OFC_FEED_TYPES ? "TYPE" : "AVAILABILITY", key,
+                                    m->key_len, payload, m->len, &row);
         if (!why)
             why = t == OFC_FEED_TYPES ? ofc_model_apply_asset_type(f->model, &row, &origin)
                                       : ofc_model_apply_availability(f->model, &row, &origin);
@@ -471,8 +473,7 @@ static void handle_event_message(ofc_feed *f, const rd_kafka_message_t *m)
         }
         return;
     }
-    snprintf(f->status.last_error, sizeof f->status.last_error, "%s",
-             rd_kafka_message_errstr(m));
+    snprintf(f->status.last_error, sizeof f->status.last_error, "%s", rd_kafka_message_errstr(m));
     ofc_log_warn("kafka: %s", rd_kafka_message_errstr(m));
 }
 

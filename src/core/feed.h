@@ -40,20 +40,20 @@ typedef enum ofc_feed_topic {
 } ofc_feed_topic;
 
 typedef struct ofc_feed_status {
-    bool connected;            /* at least one broker connection is up */
-    int64_t state_since_us;    /* wall clock of the last connected/disconnected change */
-    bool ever_connected;       /* false until the first broker came up */
-    bool assigned;             /* partitions looked up and assigned */
-    bool caught_up;            /* every partition reached its end as of assignment */
-    int64_t caught_up_us;      /* wall clock when caught_up became true, 0 before */
-    double records_per_s;      /* applied records per second over the last tick */
-    int64_t lag;               /* records behind the high watermarks; -1 if unknown */
-    uint64_t records;          /* records read (accepted + rejected) */
-    uint64_t rejected;         /* sum of rejected_by[] */
+    bool connected;         /* at least one broker connection is up */
+    int64_t state_since_us; /* wall clock of the last connected/disconnected change */
+    bool ever_connected;    /* false until the first broker came up */
+    bool assigned;          /* partitions looked up and assigned */
+    bool caught_up;         /* every partition reached its end as of assignment */
+    int64_t caught_up_us;   /* wall clock when caught_up became true, 0 before */
+    double records_per_s;   /* applied records per second over the last tick */
+    int64_t lag;            /* records behind the high watermarks; -1 if unknown */
+    uint64_t records;       /* records read (accepted + rejected) */
+    uint64_t rejected;      /* sum of rejected_by[] */
     uint64_t rejected_by[OFC_REJECT__COUNT];
-    size_t partitions;         /* assigned partitions */
+    size_t partitions; /* assigned partitions */
     bool topic_missing[OFC_FEED__TOPICS];
-    char last_error[256];      /* most recent Kafka error, "" if none */
+    char last_error[256]; /* most recent Kafka error, "" if none */
 } ofc_feed_status;
 
 /* Create the consumer and start looking up partitions. The model is borrowed and must outlive

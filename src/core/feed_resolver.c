@@ -123,8 +123,8 @@ static void resolve_topic(resolver *r, resolver_result *res, const rd_kafka_meta
     }
     for (int32_t p = req->known[t]; p < mt->partition_cnt && !atomic_load(&r->cancel); p++) {
         int64_t low = 0, high = 0, start;
-        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-            req->rk, req->topics[t], p, &low, &high, req->timeout_ms);
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(req->rk, req->topics[t], p, &low,
+                                                                   &high, req->timeout_ms);
         if (err) {
             res->err = OFC_ERR_KAFKA;
             snprintf(res->errstr, sizeof res->errstr, "%s [%d]: watermarks: %s", req->topics[t],

@@ -21,10 +21,10 @@
 #include <stdint.h>
 
 typedef struct resolver_request {
-    rd_kafka_t *rk;                      /* borrowed: the feed's consumer */
-    const rd_kafka_conf_t *probe_conf;   /* borrowed: copied for a probe consumer if needed */
+    rd_kafka_t *rk;                       /* borrowed: the feed's consumer */
+    const rd_kafka_conf_t *probe_conf;    /* borrowed: copied for a probe consumer if needed */
     const char *topics[OFC_FEED__TOPICS]; /* borrowed; NULL = not wanted this round */
-    int32_t known[OFC_FEED__TOPICS];     /* partitions already assigned per topic */
+    int32_t known[OFC_FEED__TOPICS];      /* partitions already assigned per topic */
     ofc_start_kind assets_start;
     int64_t assets_start_us;
     int wake_fd; /* written once when the result is ready */

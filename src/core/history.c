@@ -8,7 +8,7 @@
 
 struct history {
     int64_t base_ms;
-    uint32_t head;  /* index of the oldest point */
+    uint32_t head; /* index of the oldest point */
     uint32_t count;
     uint32_t alloc; /* slots allocated, <= capacity */
     uint32_t capacity;

@@ -2,21 +2,22 @@
  *
  * Both lists are X-macros so the enum, its name table and its description table cannot drift.
  * OFC_OK is 0 and every failure is positive. Rejection reasons are counted per reason by the feed
- * and shown to users (status line, /metrics, `ofc snapshot`), so their names are a stable interface.
+ * and shown to users (status line, /metrics, `ofc snapshot`), so their names are a stable
+ * interface.
  */
 #ifndef OFC_ERR_H
 #define OFC_ERR_H
 
-#define OFC_ERR_LIST(X)                                                                            \
-    X(OK, "success")                                                                               \
-    X(INVALID_ARG, "invalid argument")                                                             \
-    X(CONFIG, "invalid configuration")                                                             \
-    X(KAFKA, "Kafka client error")                                                                 \
-    X(IO, "input/output error")                                                                    \
-    X(PARSE, "malformed input")                                                                    \
-    X(TIMEOUT, "timed out")                                                                        \
-    X(NOT_FOUND, "not found")                                                                      \
-    X(LIMIT, "limit reached")                                                                      \
+#define OFC_ERR_LIST(X)                \
+    X(OK, "success")                   \
+    X(INVALID_ARG, "invalid argument") \
+    X(CONFIG, "invalid configuration") \
+    X(KAFKA, "Kafka client error")     \
+    X(IO, "input/output error")        \
+    X(PARSE, "malformed input")        \
+    X(TIMEOUT, "timed out")            \
+    X(NOT_FOUND, "not found")          \
+    X(LIMIT, "limit reached")          \
     X(STATE, "operation not valid in this state")
 
 typedef enum ofc_err {

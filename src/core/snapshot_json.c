@@ -128,7 +128,8 @@ void ofc_snapshot_write_attr(json_writer *jw, const ofc_attr *at, bool include_h
 
 static int attr_by_id(const void *a, const void *b)
 {
-    return strcmp(ofc_attr_id(*(const ofc_attr *const *)a), ofc_attr_id(*(const ofc_attr *const *)b));
+    return strcmp(ofc_attr_id(*(const ofc_attr *const *)a),
+                  ofc_attr_id(*(const ofc_attr *const *)b));
 }
 
 static int asset_by_uuid(const void *a, const void *b)

@@ -70,7 +70,7 @@ void uns_tree_fini(uns_tree *tree)
 static size_t sorted_child_count(const ofc_uns_node *n)
 {
     return n->child_count && n->children[n->child_count - 1]->unmapped ? n->child_count - 1
-                                                                        : n->child_count;
+                                                                       : n->child_count;
 }
 
 /* Index of the first child whose name is >= name (name_len bytes). */
@@ -191,8 +191,8 @@ static size_t asset_lower_bound(const ofc_uns_node *n, const char *uuid)
 ofc_uns_node *uns_tree_attach(uns_tree *tree, const char *path, const ofc_asset *asset,
                               ofc_state st)
 {
-    ofc_uns_node *n = path && uns_path_depth(path) ? find_or_create(tree, path)
-                                                   : unmapped_node(tree);
+    ofc_uns_node *n =
+        path && uns_path_depth(path) ? find_or_create(tree, path) : unmapped_node(tree);
     size_t at = asset_lower_bound(n, ofc_asset_uuid(asset));
     if (n->asset_count == n->asset_cap) {
         n->asset_cap = n->asset_cap ? n->asset_cap * 2 : 2;
@@ -210,8 +210,7 @@ void uns_tree_detach(uns_tree *tree, ofc_uns_node *n, const ofc_asset *asset, of
 {
     for (size_t i = 0; i < n->asset_count; i++) {
         if (n->assets[i] == asset) {
-            memmove(n->assets + i, n->assets + i + 1,
-                    (n->asset_count - i - 1) * sizeof *n->assets);
+            memmove(n->assets + i, n->assets + i + 1, (n->asset_count - i - 1) * sizeof *n->assets);
             n->asset_count--;
             count_up(n, st, -1);
             tree->changed = true;

@@ -22,10 +22,10 @@ char *xstrndup(const char *s, size_t n);
 /* Called with the failed size before abort(). Pass NULL to restore the default (a message). */
 void xmalloc_set_fatal_hook(xmalloc_fatal_hook hook);
 
-#define OFC_FREE(p)                                                                                \
-    do {                                                                                           \
-        free(p);                                                                                   \
-        (p) = NULL;                                                                                \
+#define OFC_FREE(p) \
+    do {            \
+        free(p);    \
+        (p) = NULL; \
     } while (0)
 
 #endif
