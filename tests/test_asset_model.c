@@ -13,6 +13,7 @@
 #include "timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static ofc_str S(const char *s)
@@ -457,6 +458,60 @@ static void test_asset_type_from_stream(void **state)
     ofc_model_destroy(m);
 }
 
+static ofc_reject condition(ofc_model *m, const char *uuid, const char *id, const char *level,
+                            const char *text, int64_t ts)
+{
+    ofa_event ev = event(uuid, id, OFC_TYPE_CONDITION, "Condition", level,
+                         text ? OFC_VALUE_STRING : OFC_VALUE_NULL, text, ts);
+    return ofc_model_apply_event(m, &ev, NULL);
+}
+
+static void test_alarm_list_newest_first(void **state)
+{
+    ofc_model *m = ofc_model_new(NULL);
+    condition(m, "A", "c1", "Warning", "low oil", 1000);
+    condition(m, "B", "c1", "Fault", "spindle", 3000);
+    condition(m, "C", "c1", "Warning", "door", 2000);
+    condition(m, "C", "c2", "Normal", NULL, 2500);
+    const ofc_attr **list;
+    size_t w, f, n = ofc_model_alarms(m, &list, &w, &f);
+    assert_int_equal(n, 3);
+    assert_int_equal(w, 2);
+    assert_int_equal(f, 1);
+    assert_string_equal(ofc_asset_uuid(ofc_attr_asset(list[0])), "B");
+    assert_string_equal(ofc_asset_uuid(ofc_attr_asset(list[1])), "C");
+    assert_string_equal(ofc_asset_uuid(ofc_attr_asset(list[2])), "A");
+    assert_int_equal(ofc_attr_condition_since_us(list[0]), 3000);
+    free(list);
+
+    /* Clearing removes it; a level change re-dates it; a removed asset's alarms vanish. */
+    condition(m, "B", "c1", "Normal", NULL, 4000);
+    condition(m, "A", "c1", "Fault", "oil gone", 5000);
+    ofa_table_value tomb = {S("C"), true, S("")};
+    ofc_model_apply_asset_type(m, &tomb, NULL);
+    n = ofc_model_alarms(m, &list, &w, &f);
+    assert_int_equal(n, 1);
+    assert_int_equal(f, 1);
+    assert_string_equal(ofc_asset_uuid(ofc_attr_asset(list[0])), "A");
+    assert_int_equal(ofc_attr_condition_since_us(list[0]), 5000);
+    free(list);
+    assert_int_equal(ofc_model_alarms(m, NULL, NULL, NULL), 1);
+    ofc_model_destroy(m);
+}
+
+static void test_stale_rule(void **state)
+{
+    ofc_model *m = ofc_model_new(NULL);
+    ofc_model_set_now(m, 1000000);
+    sample(m, "S", "t", "1", 1);
+    const ofc_asset *a = ofc_model_find_asset(m, "S");
+    assert_false(ofc_asset_stale(a, 2000000, true, 60000000));
+    assert_true(ofc_asset_stale(a, 2000000, false, 60000000));
+    assert_true(ofc_asset_stale(a, 62000000, true, 60000000));
+    assert_false(ofc_asset_stale(a, 62000000, true, 0));
+    ofc_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +529,8 @@ int main(void)
         cmocka_unit_test(test_limits_reject),
         cmocka_unit_test(test_table_seed_is_not_overwritten_by_older_stream),
         cmocka_unit_test(test_asset_type_from_stream),
+        cmocka_unit_test(test_alarm_list_newest_first),
+        cmocka_unit_test(test_stale_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,28 @@ static void usage(FILE *out)
             "  --partitions N         partitions of ofa_assets (default 6)\n"
             "  --topic NAME[:N]       create another topic (N partitions, default 1); repeatable\n"
             "  --brokers-count N      mock brokers in the cluster (default 1)\n"
+            "\nsignals: SIGUSR1 takes every broker down (connections are closed and refused),\n"
+            "SIGUSR2 brings them back on the same addresses: an outage on demand, for testing\n"
+            "how consoles and services behave.\n"
             "  -h, --help             this help\n");
+}
+
+static volatile sig_atomic_t outage_request; /* 1 = take down, 2 = bring up */
+
+static void on_outage_signal(int sig)
+{
+    outage_request = sig == SIGUSR1 ? 1 : 2;
+}
+
+static void set_brokers(rd_kafka_mock_cluster_t *mcluster, int count, bool up)
+{
+    for (int id = 1; id <= count; id++) {
+        if (up)
+            rd_kafka_mock_broker_set_up(mcluster, id);
+        else
+            rd_kafka_mock_broker_set_down(mcluster, id);
+    }
+    fprintf(stderr, "ofc broker: brokers %s\n", up ? "up" : "down (outage)");
 }
 
 static bool write_file_atomically(const char *path, const char *text)
@@ -189,13 +211,26 @@ int cmd_broker(int argc, char **argv)
             bootstraps);
 
     cli_install_stop_signals();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_outage_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGUSR2);
     sigprocmask(SIG_BLOCK, &block, &old);
-    while (!cli_stop_requested())
+    while (!cli_stop_requested()) {
         sigsuspend(&old);
+        if (outage_request) {
+            set_brokers(mcluster, broker_count, outage_request == 2);
+            outage_request = 0;
+        }
+    }
     sigprocmask(SIG_SETMASK, &old, NULL);
 
     rd_kafka_mock_cluster_destroy(mcluster);

@@ -58,6 +58,8 @@ struct ofc_attr {
     uint32_t value_cap;    /* of value_heap */
     const ofc_asset *asset;
     method_contract *method; /* owned; Method only */
+    int64_t cond_since_us;   /* when the condition entered its current level */
+    int32_t alarm_slot;      /* index in the model's active alarms, or -1 */
 };
 
 /* The id is kept in the slot so probing never touches attributes that do not match. */
@@ -110,6 +112,8 @@ struct ofc_model {
     size_t asset_count, asset_cap;
     size_t attr_count;
     size_t active_conditions;
+    ofc_attr **alarms; /* active Warning/Fault conditions, unordered; attr->alarm_slot indexes */
+    size_t alarm_count, alarm_cap;
     strpool pool;
     uns_tree tree;
     ofc_change *pending;
@@ -203,6 +207,7 @@ void ofc_model_destroy(ofc_model *m)
     strpool_fini(&m->pool);
     free(m->pending);
     free(m->observers);
+    free(m->alarms);
     free(m);
 }
 
@@ -545,6 +550,7 @@ static ofc_attr *attr_get(ofc_model *m, ofc_asset *a, ofc_str id, ofc_reject *re
     at->asset = a;
     at->id = pooled_id;
     at->severity = -1;
+    at->alarm_slot = -1;
     at->tag = "";
     at->type_text = "";
     if (a->attr_count == a->attr_cap) {
@@ -624,6 +630,20 @@ static void attr_update_condition(ofc_model *m, ofc_asset *a, ofc_attr *at)
     bool is_active = level == OFC_COND_WARNING || level == OFC_COND_FAULT;
     m->active_conditions = m->active_conditions - was_active + is_active;
     at->cond_level = (uint8_t)level;
+    at->cond_since_us = at->source_ts_us ? at->source_ts_us : at->received_us;
+    if (is_active && at->alarm_slot < 0) {
+        if (m->alarm_count == m->alarm_cap) {
+            m->alarm_cap = m->alarm_cap ? m->alarm_cap * 2 : 64;
+            m->alarms = xreallocarray(m->alarms, m->alarm_cap, sizeof *m->alarms);
+        }
+        at->alarm_slot = (int32_t)m->alarm_count;
+        m->alarms[m->alarm_count++] = at;
+    } else if (!is_active && at->alarm_slot >= 0) {
+        ofc_attr *last = m->alarms[--m->alarm_count];
+        m->alarms[at->alarm_slot] = last;
+        last->alarm_slot = at->alarm_slot;
+        at->alarm_slot = -1;
+    }
     asset_restate(m, a);
 }
 
@@ -838,6 +858,53 @@ size_t ofc_model_attr_count(const ofc_model *m)
 size_t ofc_model_active_conditions(const ofc_model *m)
 {
     return m->active_conditions;
+}
+
+static int alarm_newest_first(const void *pa, const void *pb)
+{
+    const ofc_attr *a = *(const ofc_attr *const *)pa, *b = *(const ofc_attr *const *)pb;
+    if (a->cond_since_us != b->cond_since_us)
+        return a->cond_since_us > b->cond_since_us ? -1 : 1;
+    int c = strcmp(a->asset->uuid, b->asset->uuid);
+    return c ? c : strcmp(a->id, b->id);
+}
+
+size_t ofc_model_alarms(const ofc_model *m, const ofc_attr ***out, size_t *warnings, size_t *faults)
+{
+    size_t n = 0, w = 0, f = 0;
+    const ofc_attr **list = xcalloc(m->alarm_count ? m->alarm_count : 1, sizeof *list);
+    for (size_t i = 0; i < m->alarm_count; i++) {
+        const ofc_attr *at = m->alarms[i];
+        if (at->asset->reg == OFC_REG_REMOVED)
+            continue;
+        list[n++] = at;
+        if (at->cond_level == OFC_COND_FAULT)
+            f++;
+        else
+            w++;
+    }
+    qsort(list, n, sizeof *list, alarm_newest_first);
+    if (warnings)
+        *warnings = w;
+    if (faults)
+        *faults = f;
+    if (out)
+        *out = list;
+    else
+        free(list);
+    return n;
+}
+
+bool ofc_asset_stale(const ofc_asset *a, int64_t now_us, bool connected, int64_t stale_after_us)
+{
+    if (!connected)
+        return true;
+    return stale_after_us > 0 && a->last_update_us && now_us - a->last_update_us > stale_after_us;
+}
+
+int64_t ofc_attr_condition_since_us(const ofc_attr *at)
+{
+    return at->cond_since_us;
 }
 
 const char *ofc_asset_uuid(const ofc_asset *a)

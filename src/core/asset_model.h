@@ -159,6 +159,11 @@ const ofc_uns_node *ofc_model_find_uns(const ofc_model *model, const char *path)
 size_t ofc_model_attr_count(const ofc_model *model);
 /* Active (Warning/Fault) conditions across the plant, from the incrementally kept count. */
 size_t ofc_model_active_conditions(const ofc_model *model);
+/* The alarm list: active Warning/Fault conditions of assets not deregistered, newest first (by
+ * the time each entered its level), kept incrementally so this costs O(alarms log alarms).
+ * *out receives a malloc'd array the caller frees (pass NULL to only count). */
+size_t ofc_model_alarms(const ofc_model *model, const ofc_attr ***out, size_t *warnings,
+                        size_t *faults);
 
 const char *ofc_asset_uuid(const ofc_asset *asset);
 const char *ofc_asset_type(const ofc_asset *asset); /* NULL if unknown */
@@ -179,6 +184,11 @@ ofc_state ofc_asset_state(const ofc_asset *asset);
 const ofc_uns_node *ofc_asset_uns_node(const ofc_asset *asset);
 /* Local wall-clock time of the last record applied to this asset (us). */
 int64_t ofc_asset_last_update_us(const ofc_asset *asset);
+/* Stale: what is shown may no longer be true. Everything is stale while the broker is away;
+ * otherwise an asset is stale when nothing arrived for it in stale_after_us (0 = never). One
+ * rule for every front end. */
+bool ofc_asset_stale(const ofc_asset *asset, int64_t now_us, bool connected,
+                     int64_t stale_after_us);
 size_t ofc_asset_attr_count(const ofc_asset *asset);
 /* Attributes in the order first seen. */
 const ofc_attr *ofc_asset_attr_at(const ofc_asset *asset, size_t i);
@@ -202,6 +212,8 @@ uint64_t ofc_attr_update_count(const ofc_attr *attr);
 /* Conditions (TYPE Condition): MTConnect level from the tag, OPC UA from "(Severity: n)". */
 ofc_cond_level ofc_attr_condition_level(const ofc_attr *attr);
 int ofc_attr_condition_severity(const ofc_attr *attr); /* OPC UA severity, or -1 */
+/* When the condition entered its current level (source time, else receive time). */
+int64_t ofc_attr_condition_since_us(const ofc_attr *attr);
 
 /* Methods (TYPE Method, wire 6.1). Legacy advertisements are a plain description. */
 bool ofc_attr_is_method(const ofc_attr *attr);
