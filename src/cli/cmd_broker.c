@@ -198,14 +198,15 @@ int cmd_broker(int argc, char **argv)
     }
 
     const char *bootstraps = rd_kafka_mock_cluster_bootstraps(mcluster);
-    printf("%s\n", bootstraps);
-    fflush(stdout);
     if (bootstrap_file && !write_file_atomically(bootstrap_file, bootstraps)) {
         fprintf(stderr, "ofc broker: cannot write %s: %s\n", bootstrap_file, strerror(errno));
         rd_kafka_mock_cluster_destroy(mcluster);
         rd_kafka_destroy(rk);
         goto out;
     }
+    /* The file first: whoever reads the printed line may look for the file next. */
+    printf("%s\n", bootstraps);
+    fflush(stdout);
     fprintf(stderr,
             "ofc broker: in-memory test broker on %s (not for production); Ctrl-C stops it\n",
             bootstraps);
