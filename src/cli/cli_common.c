@@ -36,6 +36,20 @@ int cli_stop_signal(void)
     return (int)stop_signal;
 }
 
+int cli_finish_options(const cli_ctx *ctx, int argc, char **argv, const char *who,
+                       void (*usage)(FILE *out))
+{
+    if (ctx->help) {
+        usage(stdout);
+        return 0;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ofc %s: unexpected argument \"%s\"\n", who, argv[optind]);
+        return 2;
+    }
+    return -1;
+}
+
 void cli_getopt_reset(void)
 {
     optind = 0; /* glibc: 0 also re-initialises its internal state */

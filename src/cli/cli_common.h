@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #define CLI_COMMON_SHORTOPTS "b:X:c:vqh"
 #define CLI_COMMON_LONGOPTS                                                              \
@@ -58,6 +59,11 @@ void cli_ctx_fini(cli_ctx *ctx);
 /* Handle a common option from getopt_long. Returns 1 if handled, 0 if not a common option,
  * -1 on a bad value (message printed). */
 int cli_handle_common(cli_ctx *ctx, int opt, const char *arg);
+
+/* After a subcommand's getopt loop: print usage for --help (returns 0), refuse leftover
+ * arguments (returns 2), or return -1 to go on. */
+int cli_finish_options(const cli_ctx *ctx, int argc, char **argv, const char *who,
+                       void (*usage)(FILE *out));
 
 /* Reset getopt for a subcommand's argv. */
 void cli_getopt_reset(void);

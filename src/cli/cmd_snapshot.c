@@ -72,16 +72,9 @@ int cmd_snapshot(int argc, char **argv)
             goto out;
         }
     }
-    if (ctx.help) {
-        usage(stdout);
-        rc = 0;
+    if ((rc = cli_finish_options(&ctx, argc, argv, "snapshot", usage)) >= 0)
         goto out;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "ofc snapshot: unexpected argument \"%s\"\n", argv[optind]);
-        rc = 2;
-        goto out;
-    }
+    rc = 1;
 
     cli_install_stop_signals();
     plant_session ps;

@@ -230,16 +230,9 @@ int cmd_watch(int argc, char **argv)
             goto out;
         }
     }
-    if (ctx.help) {
-        usage(stdout);
-        rc = 0;
+    if ((rc = cli_finish_options(&ctx, argc, argv, "watch", usage)) >= 0)
         goto out;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "ofc watch: unexpected argument \"%s\"\n", argv[optind]);
-        rc = 2;
-        goto out;
-    }
+    rc = 1;
     cli_install_stop_signals();
     if (!plant_session_open(&w.ps, ctx.cfg, "watch"))
         goto out;

@@ -748,16 +748,24 @@ ofc_reject ofc_model_apply_table_event(ofc_model *m, const ofa_event *ev, const 
     return apply_event(m, ev, origin, true);
 }
 
+/* Every writer starts here: no writes from inside an observer, and the asset is touched now. */
+static ofc_asset *asset_for_write(ofc_model *m, ofc_str uuid, ofc_reject *reject)
+{
+    assert_not_dispatching(m);
+    ofc_asset *a = asset_get(m, uuid, reject);
+    if (a)
+        a->last_update_us = model_now_of(m);
+    return a;
+}
+
 ofc_reject ofc_model_apply_uns_map(ofc_model *m, const ofa_uns_map *map)
 {
     ofc_reject reject = OFC_REJECT_NONE;
-    assert_not_dispatching(m);
     if (map->mapped && (map->uns_id.len > 1024 || uns_path_depth(map->uns_id.ptr) > UNS_MAX_DEPTH))
         return OFC_REJECT_TOO_LARGE;
-    ofc_asset *a = asset_get(m, map->asset_uuid, &reject);
+    ofc_asset *a = asset_for_write(m, map->asset_uuid, &reject);
     if (!a)
         return reject;
-    a->last_update_us = model_now_of(m);
     for (size_t i = 0; i < a->level_count; i++) {
         free(a->level_names[i]);
         free(a->level_values[i]);
@@ -784,11 +792,9 @@ ofc_reject ofc_model_apply_asset_type(ofc_model *m, const ofa_table_value *row,
                                       const ofc_origin *origin)
 {
     ofc_reject reject = OFC_REJECT_NONE;
-    assert_not_dispatching(m);
-    ofc_asset *a = asset_get(m, row->asset_uuid, &reject);
+    ofc_asset *a = asset_for_write(m, row->asset_uuid, &reject);
     if (!a)
         return reject;
-    a->last_update_us = model_now_of(m);
     ofc_registration reg =
         row->tombstone || str_is_ci(row->value, "delete") ? OFC_REG_REMOVED : OFC_REG_DEPLOYED;
     if (reg == OFC_REG_DEPLOYED)
@@ -805,11 +811,9 @@ ofc_reject ofc_model_apply_availability(ofc_model *m, const ofa_table_value *row
                                         const ofc_origin *origin)
 {
     ofc_reject reject = OFC_REJECT_NONE;
-    assert_not_dispatching(m);
-    ofc_asset *a = asset_get(m, row->asset_uuid, &reject);
+    ofc_asset *a = asset_for_write(m, row->asset_uuid, &reject);
     if (!a)
         return reject;
-    a->last_update_us = model_now_of(m);
     asset_set_availability(m, a, row->value, row->tombstone, origin ? origin->timestamp_ms : 0);
     return OFC_REJECT_NONE;
 }
