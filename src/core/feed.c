@@ -114,12 +114,11 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     ofc_log_warn("kafka: %s", reason);
 }
 
+/* librdkafka's errors also reach on_error(), which reports them once; its log lines are detail
+ * for -v and -vv. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    ofc_log(level <= 3   ? OFC_LOG_ERROR
-            : level <= 5 ? OFC_LOG_WARN
-                         : OFC_LOG_DEBUG,
-            "librdkafka %s: %s", fac, buf);
+    ofc_log(level <= 4 ? OFC_LOG_INFO : OFC_LOG_DEBUG, "librdkafka %s: %s", fac, buf);
 }
 
 /* ---- construction ---- */
