@@ -22,7 +22,7 @@
 #define RETRY_AFTER_ERROR_US (2 * 1000000LL)
 #define RETRY_MISSING_US     (10 * 1000000LL)
 #define REFRESH_METADATA_US  (60 * 1000000LL)
-#define RESOLVER_TIMEOUT_MS  5000
+#define RESOLVER_TIMEOUT_MS  3000 /* also bounds how long shutdown waits for a look-up */
 
 typedef struct feed_partition {
     int64_t next_offset;
