@@ -56,7 +56,7 @@ typedef struct expect {
 
 static void die(const char *what, const uint8_t *data, size_t size)
 {
-    fprintf(stderr, "fuzz_ofa_record: divergence: %s\ninput (%zu bytes):", what, size);
+    fprintf(stderr, "fuzz_ofa_record: mismatch: %s\ninput (%zu bytes):", what, size);
     for (size_t i = 0; i < size; i++)
         fprintf(stderr, "%s%02x", i % 32 ? "" : "\n  ", data[i]);
     fputc('\n', stderr);
