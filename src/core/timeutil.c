@@ -46,6 +46,9 @@ static bool digits(const char *s, size_t n, unsigned *out)
 
 int64_t ofc_time_epoch_to_us(int64_t epoch)
 {
+    /* Beyond +-1e17 no magnitude class applies and the negation below could overflow. */
+    if (epoch > 100000000000000000LL || epoch < -100000000000000000LL)
+        return epoch;
     int64_t mag = epoch < 0 ? -epoch : epoch;
     if (mag >= 100000000000000LL) /* >= 1e14: microseconds (after 1973 in us) */
         return epoch;
@@ -230,6 +233,23 @@ bool ofc_duration_parse(const char *s, int64_t *us)
         return false;
     *us = total;
     return true;
+}
+
+size_t ofc_duration_format_short(int64_t us, char *buf, size_t size)
+{
+    long long s = us > 0 ? (long long)(us / 1000000) : 0;
+    int n;
+    if (s < 60)
+        n = snprintf(buf, size, "%llds", s);
+    else if (s < 3600)
+        n = snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
+    else if (s < 86400)
+        n = snprintf(buf, size, "%lldh%02lldm", s / 3600, s / 60 % 60);
+    else
+        n = snprintf(buf, size, "%lldd%02lldh", s / 86400, s / 3600 % 24);
+    if (n < 0 || size == 0)
+        return 0;
+    return (size_t)n < size ? (size_t)n : size - 1;
 }
 
 int64_t ofc_time_now_us(void)
