@@ -26,6 +26,12 @@ size_t ofc_time_format_iso(int64_t us, int digits, char *buf, size_t size);
 /* Parse a duration: "500ms", "90s", "15m", "2h", "1d", "1h30m"; a bare number is seconds. */
 bool ofc_duration_parse(const char *s, int64_t *us);
 
+/* Format an elapsed time compactly, two units at most, for ages shown to operators (the TUI's
+ * value ages, the web's): "4s", "2m05s", "1h02m", "3d04h". Negative ages (clock skew between
+ * plant and console) show as "0s"; truncated, never rounded up. Returns the length written;
+ * buf should hold at least 16 bytes. */
+size_t ofc_duration_format_short(int64_t us, char *buf, size_t size);
+
 /* Wall clock (UTC) and monotonic clock, both in microseconds. */
 int64_t ofc_time_now_us(void);
 int64_t ofc_time_mono_us(void);
