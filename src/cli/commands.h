@@ -13,5 +13,6 @@ int cmd_sim(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static const ofc_command commands[] = {
     {"snapshot", "print the whole plant model as JSON and exit", cmd_snapshot},
     {"watch", "print plant changes as they happen, one line each", cmd_watch},
     {"config", "show the effective configuration (--dump)", cmd_config},
+    {"tui", "the operator console on a terminal (ncurses)", cmd_tui},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,112 @@
+/* ofc tui: the terminal console. Options -> tui_app_new -> run -> destroy (htop's main is as
+ * short); everything else lives in src/tui/. */
+#include "actions.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "timeutil.h"
+#include "tui_app.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: ofc tui -b BROKERS [options]\n\n"
+        "The operator console on a terminal: the UNS tree with roll-up states, the selected\n"
+        "asset's attributes, conditions and methods, the plant's active alarms, and the\n"
+        "connection status. Works over SSH at 80x24, in 256/16/8 colours or monochrome.\n\n"
+        "options:\n"
+        "  --ascii                ASCII glyphs only (also used when the locale is not UTF-8)\n"
+        "  --utc                  show times in UTC (the t key toggles)\n"
+        "  --stale-after D        mark an asset stale when nothing arrived for it in D\n"
+        "                         (e.g. 30s, 5m); it is always stale while the broker is away\n"
+        "  --no-color             monochrome (also when NO_COLOR is set, or TERM has "
+        "none)\n" CLI_START_HELP CLI_COMMON_HELP "\n"
+        "environment: OFC_TUI_LATENCY_LOG=PATH appends, per redraw that follows changes, the\n"
+        "wall-clock time and the delay (us) from the oldest change's arrival to the screen.\n\n");
+    actions_print_help(out);
+}
+
+int cmd_tui(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_LONGOPTS,
+        CLI_START_LONGOPTS,
+        {"ascii", no_argument, NULL, 'A'},
+        {"utc", no_argument, NULL, 'U'},
+        {"stale-after", required_argument, NULL, 'S'},
+        {"no-color", no_argument, NULL, 'N'},
+        {"no-colour", no_argument, NULL, 'N'},
+        {NULL, 0, NULL, 0},
+    };
+    tui_options opts;
+    cli_ctx ctx;
+    char err[512];
+    int opt, rc = 1;
+
+    memset(&opts, 0, sizeof opts);
+    setlocale(LC_ALL, "");
+    if (!cli_ctx_init(&ctx, argc, argv))
+        return 1;
+    cli_getopt_reset();
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        int h = cli_handle_common(&ctx, opt, optarg);
+        if (h < 0) {
+            rc = 2;
+            goto out;
+        }
+        if (h > 0)
+            continue;
+        switch (opt) {
+        case 'A': opts.ascii = true; break;
+        case 'U': opts.utc = true; break;
+        case 'N': opts.no_color = true; break;
+        case 'S':
+            if (!ofc_duration_parse(optarg, &opts.stale_after_us)) {
+                fprintf(stderr, "ofc tui: --stale-after: cannot parse \"%s\"\n", optarg);
+                rc = 2;
+                goto out;
+            }
+            break;
+        default:
+            usage(stderr);
+            rc = 2;
+            goto out;
+        }
+    }
+    if (ctx.help) {
+        usage(stdout);
+        rc = 0;
+        goto out;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ofc tui: unexpected argument \"%s\"\n", argv[optind]);
+        rc = 2;
+        goto out;
+    }
+    /* no-color.org: NO_COLOR set and not empty means no colour, whatever the terminal has. */
+    const char *no_color = getenv("NO_COLOR");
+    if (no_color && *no_color)
+        opts.no_color = true;
+    const char *codeset = nl_langinfo(CODESET);
+    if (!codeset || strcmp(codeset, "UTF-8") != 0)
+        opts.ascii = true;
+    const char *lat = getenv("OFC_TUI_LATENCY_LOG");
+    opts.latency_log = lat && *lat ? lat : NULL;
+
+    tui_app *app = tui_app_new(ctx.cfg, &opts, err, sizeof err);
+    if (!app) {
+        fprintf(stderr, "ofc tui: %s\n", err);
+        goto out;
+    }
+    rc = tui_app_run(app);
+    tui_app_destroy(app);
+out:
+    cli_ctx_fini(&ctx);
+    return rc;
+}
