@@ -14,5 +14,6 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
+int cmd_web(int argc, char **argv);
 
 #endif

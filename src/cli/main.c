@@ -11,6 +11,7 @@ static const ofc_command commands[] = {
     {"watch", "print plant changes as they happen, one line each", cmd_watch},
     {"config", "show the effective configuration (--dump)", cmd_config},
     {"tui", "the operator console on a terminal (ncurses)", cmd_tui},
+    {"web", "serve the live plant to browsers (dashboard)", cmd_web},
 };
 
 static void usage(FILE *out)

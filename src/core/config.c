@@ -51,6 +51,23 @@ static const ofc_prop props[] = {
      "largest record value accepted; larger ones are rejected (too_large)"},
     {"log.level", OFC_PROP_ENUM, "warning", 0, 0, "error|warning|info|debug",
      "diagnostics written to stderr (or the front end's message line)"},
+    {"web.listen", OFC_PROP_STRING, "127.0.0.1:8080", 0, 0, NULL,
+     "ofc web: address and port of the dashboard (--listen)"},
+    {"web.metrics_listen", OFC_PROP_STRING, "", 0, 0, NULL,
+     "ofc web: separate address for /metrics and /healthz; empty for none"},
+    {"web.static", OFC_PROP_STRING, "", 0, 0, NULL,
+     "ofc web: directory of the page; empty for the built-in default (--static)"},
+    {"web.users", OFC_PROP_STRING, "", 0, 0, NULL, "ofc web: users file of token hashes (--users)"},
+    {"web.session_secret", OFC_PROP_STRING, "", 0, 0, NULL,
+     "ofc web: file holding the session key shared by replicas; empty for one per process"},
+    {"web.tls_cert", OFC_PROP_STRING, "", 0, 0, NULL, "ofc web: TLS certificate, PEM (--cert)"},
+    {"web.tls_key", OFC_PROP_STRING, "", 0, 0, NULL, "ofc web: TLS private key, PEM (--key)"},
+    {"web.max_clients", OFC_PROP_INT, "4096", 1, 1000000, NULL,
+     "ofc web: WebSocket clients served at once"},
+    {"web.delta_interval_ms", OFC_PROP_INT, "0", 0, 10000, NULL,
+     "ofc web: least time between two deltas to a client; 0 sends one per loop turn"},
+    {"web.stale_after_s", OFC_PROP_INT, "0", 0, 604800, NULL,
+     "ofc web: an asset silent this long is shown stale; 0 only while the broker is away"},
 };
 
 #define PROP_COUNT (sizeof props / sizeof props[0])

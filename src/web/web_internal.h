@@ -1,0 +1,168 @@
+/* web_internal: the server state shared by web_server.c (context, loop, feed), web_http.c
+ * (HTTP routes, login, upgrade checks) and web_live.c (the ofc-live.v1 WebSocket). Not a
+ * public interface: only those three files include it. */
+#ifndef OFC_WEB_INTERNAL_H
+#define OFC_WEB_INTERNAL_H
+
+#include "asset_model.h"
+#include "config.h"
+#include "feed.h"
+#include "web_addr.h"
+#include "web_hub.h"
+#include "web_msg.h"
+#include "web_server.h"
+#include "web_session.h"
+#include "web_users.h"
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Largest frame handed to lws at once: a slow client costs at most this much buffered. */
+#define WEB_FRAME_MAX (16 * 1024)
+
+enum web_protocol_index { WEB_PROTO_HTTP = 0, WEB_PROTO_LIVE, WEB_PROTO_FEED, WEB_PROTO__COUNT };
+
+/* Why an upgrade or request was refused (counted for /metrics). */
+#define WEB_REFUSE_LIST(X)  \
+    X(AUTH, "auth")         \
+    X(ORIGIN, "origin")     \
+    X(HOST, "host")         \
+    X(PROTOCOL, "protocol") \
+    X(PATH, "path")         \
+    X(LIMIT, "limit")       \
+    X(RATE, "rate")
+
+typedef enum web_refuse {
+#define WEB_REFUSE_ENUM(name, label) WEB_REFUSE_##name,
+    WEB_REFUSE_LIST(WEB_REFUSE_ENUM)
+#undef WEB_REFUSE_ENUM
+        WEB_REFUSE__COUNT
+} web_refuse;
+
+/* Why the server closed a WebSocket (counted for /metrics). */
+#define WEB_CLOSE_LIST(X)     \
+    X(MALFORMED, "malformed") \
+    X(TOO_BIG, "too_big")     \
+    X(BINARY, "binary")       \
+    X(RATE, "rate")           \
+    X(REPLIES, "replies")     \
+    X(STALLED, "stalled")     \
+    X(REVOKED, "revoked")     \
+    X(SHUTDOWN, "shutdown")
+
+typedef enum web_close {
+#define WEB_CLOSE_ENUM(name, label) WEB_CLOSE_##name,
+    WEB_CLOSE_LIST(WEB_CLOSE_ENUM)
+#undef WEB_CLOSE_ENUM
+        WEB_CLOSE__COUNT
+} web_close;
+
+typedef struct web_counters {
+    uint64_t ws_accepted;
+    uint64_t refused[WEB_REFUSE__COUNT];
+    uint64_t closed[WEB_CLOSE__COUNT];
+    uint64_t logins_ok, logins_failed;
+    uint64_t http_requests;
+    uint64_t client_messages;
+} web_counters;
+
+/* Per WebSocket (lws per-session data of ofc-live.v1). */
+typedef struct web_live_pss {
+    web_client *client;
+    struct lws *wsi;
+    char user[WEB_USER_NAME_MAX + 1];
+    web_role role;
+    bool authed;
+    unsigned char token_hash[WEB_TOKEN_HASH_SIZE]; /* the user's at connect: revocation */
+    char *rx; /* a message arriving in several pieces; NULL otherwise */
+    size_t rx_len;
+    unsigned rx_pieces;
+    double tokens; /* rate limit bucket */
+    int64_t tokens_us;
+    int close_code; /* nonzero: close with this code at the next writable */
+    char close_reason[100];
+    struct web_live_pss *prev, *next;
+} web_live_pss;
+
+struct web_server {
+    ofc_config *cfg;
+    web_server_opts opts;
+    char *replica;
+    char **allow_origins;
+    ofc_model *model;
+    ofc_feed *feed;
+    web_hub *hub;
+    web_msg_parser *parser;
+
+    struct lws_context *context;
+    struct lws_vhost *vhost, *metrics_vhost;
+    struct lws_protocols protocols[WEB_PROTO__COUNT + 1];
+    struct lws_protocols metrics_protocols[2];
+    struct lws_http_mount mounts[6];
+    struct lws_http_mount metrics_mounts[2];
+    struct lws_protocol_vhost_options headers[8];
+    web_addr listen, metrics_addr;
+    bool tls;
+    int port, metrics_port;
+
+    /* authentication */
+    web_users users;
+    int64_t users_mtime_ns;
+    off_t users_size;
+    web_session_key key;
+    const char *cookie_name;
+    double login_tokens;
+    int64_t login_tokens_us;
+
+    /* loop */
+    struct lws *feed_wsi;
+    lws_sorted_usec_list_t sul_more, sul_flush, sul_tick;
+    bool flush_scheduled;
+    int64_t last_flush_us;
+    bool stopping;
+
+    /* clients */
+    web_live_pss *live;
+    size_t live_count;
+    unsigned char *frame; /* LWS_PRE + WEB_FRAME_MAX: where frames are staged for lws_write */
+
+    web_counters counters;
+    int64_t started_us;
+};
+
+typedef struct web_server web_server;
+
+/* web_http.c */
+int web_http__callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len);
+int web_http__metrics_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                               void *in, size_t len);
+size_t web_http__pss_size(void);
+/* Who a request is (session cookie, bearer token, or nobody with --no-auth). Returns false if
+ * unauthenticated, with *why. */
+bool web_http__identify(web_server *srv, struct lws *wsi, char *user, web_role *role,
+                        const char **why);
+/* Whether the request's Origin (if any) may act on this server. */
+bool web_http__origin_ok(web_server *srv, struct lws *wsi);
+
+/* web_live.c */
+int web_live__callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len);
+/* Wake every client that may have something to send. */
+void web_live__notify(void *opaque);
+/* Once a second: close clients that stalled or whose user was removed. */
+void web_live__tick(web_server *srv, int64_t mono_us);
+/* Ask every client to close with 1001 going away. */
+void web_live__shutdown(web_server *srv);
+
+/* web_server.c */
+/* Re-read the users file if it changed (size or mtime). */
+void web_server__reload_users(web_server *srv);
+/* Let the loop flush model changes into deltas soon (paced by delta_interval). */
+void web_server__schedule_flush(web_server *srv);
+
+/* web_metrics.c: the Prometheus text exposition into a malloc'd buffer. */
+char *web_metrics__render(web_server *srv, size_t *len);
+
+#endif
