@@ -64,7 +64,8 @@ struct ofc_feed {
     int64_t last_tick_mono;
     uint32_t logged_reasons; /* bit per ofc_reject already logged once */
     size_t max_per_turn;
-    bool more_pending; /* the last service stopped at max_per_turn */
+    bool more_pending;        /* the last service stopped at max_per_turn */
+    unsigned lookup_failures; /* consecutive failed resolver rounds */
     ofc_feed_status status;
 };
 
@@ -191,8 +192,13 @@ ofc_feed *ofc_feed_new(const ofc_config *cfg, ofc_model *model, char *errstr, si
         !set_conf(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
         /* Live latency: the embedded broker does not wake waiting fetches (platform notes). */
         !set_conf(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) ||
-        /* Replay: librdkafka pauses a partition for 1 s once this many are queued. */
+        /* Replay: in librdkafka 2.0.2 a partition whose prefetch queue passes either limit stops
+         * fetching, and its broker thread looks again only after blocking up to 1 s: nothing
+         * wakes it when we drain. While catching up we are slower than the fetcher, so the
+         * queue fills; at the default 64 MB a million-record replay stalled ~1 s per 64 MB.
+         * 256 MB of prefetch (and 1M records) keeps replay streaming; -X overrides both. */
         !set_conf(conf, "queued.min.messages", "1000000", errstr, errstr_size) ||
+        !set_conf(conf, "queued.max.messages.kbytes", "262144", errstr, errstr_size) ||
         !set_conf(conf, "statistics.interval.ms", "1000", errstr, errstr_size) ||
         !set_conf(conf, "log.queue", "true", errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);
@@ -334,10 +340,16 @@ static void handle_resolved(ofc_feed *f, resolver_result *res)
     int64_t now = ofc_time_mono_us();
     if (res->err) {
         snprintf(f->status.last_error, sizeof f->status.last_error, "%s", res->errstr);
-        ofc_log_warn("kafka look-up failed, retrying: %s", res->errstr);
+        /* Once per outage: the status line keeps showing it while retries go on. */
+        ofc_log(f->lookup_failures++ ? OFC_LOG_DEBUG : OFC_LOG_WARN,
+                "kafka look-up failed, retrying every %d s: %s",
+                (int)(RETRY_AFTER_ERROR_US / 1000000), res->errstr);
         f->next_resolve_mono = now + RETRY_AFTER_ERROR_US;
         return;
     }
+    if (f->lookup_failures)
+        ofc_log_info("kafka look-up succeeded after %u failures", f->lookup_failures);
+    f->lookup_failures = 0;
     set_connected(f, true); /* the look-ups just succeeded against a broker */
     bool any_missing = false;
     for (int t = 0; t < OFC_FEED__TOPICS; t++) {
