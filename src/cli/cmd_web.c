@@ -44,6 +44,9 @@ static void usage(FILE *out)
             "  --stale-after D        show an asset stale when silent this long (default 0:\n"
             "                         only while the broker is away)\n"
             "  --replica NAME         this server's name in the page (default the host name)\n"
+            "  --backlog N            deltas kept per subscription for a slow client before it\n"
+            "                         is sent a fresh snapshot instead (default 1024)\n"
+            "  --stall-timeout D      close a client that takes nothing for D (default 30s)\n"
             "  --add-user NAME        add a user to --users and print its token\n"
             "  --role ROLE            viewer (default) or operator, with --add-user\n"
             "  --remove-user NAME     remove a user (ends their sessions within a "
@@ -139,6 +142,8 @@ int cmd_web(int argc, char **argv)
         O_ADD_USER,
         O_ROLE,
         O_REMOVE_USER,
+        O_BACKLOG,
+        O_STALL,
     };
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
@@ -160,6 +165,8 @@ int cmd_web(int argc, char **argv)
         {"add-user", required_argument, NULL, O_ADD_USER},
         {"role", required_argument, NULL, O_ROLE},
         {"remove-user", required_argument, NULL, O_REMOVE_USER},
+        {"backlog", required_argument, NULL, O_BACKLOG},
+        {"stall-timeout", required_argument, NULL, O_STALL},
         {NULL, 0, NULL, 0},
     };
     cli_ctx ctx;
@@ -214,6 +221,21 @@ int cmd_web(int argc, char **argv)
         case O_ADD_USER: add_user = optarg; break;
         case O_ROLE: role = optarg; break;
         case O_REMOVE_USER: remove_user = optarg; break;
+        case O_BACKLOG: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            ok = *optarg && !*end && n >= 1 && n <= 1000000;
+            if (!ok)
+                fprintf(stderr, "ofc web: --backlog expects 1 to 1000000 messages\n");
+            opts.backlog_msgs = (size_t)n;
+            break;
+        }
+        case O_STALL:
+            ok = ofc_duration_parse(optarg, &opts.stall_timeout_us) &&
+                 opts.stall_timeout_us >= 1000000;
+            if (!ok)
+                fprintf(stderr, "ofc web: --stall-timeout expects a duration of 1s or more\n");
+            break;
         default:
             usage(stderr);
             rc = 2;

@@ -131,6 +131,8 @@ static bool refresh_alarms(web_hub *hub, web_channel *only)
     return changed;
 }
 
+/* The channel of a prefix, made if need be; NULL when there are max_channels already ("" is
+ * always granted, so every client has somewhere to be). */
 static web_channel *channel_get(web_hub *hub, const char *prefix)
 {
     size_t n = 0;
@@ -140,18 +142,18 @@ static web_channel *channel_get(web_hub *hub, const char *prefix)
             return ch;
         }
     }
-    if (n >= hub->opts.max_channels)
+    if (n >= hub->opts.max_channels && *prefix)
         return NULL;
+    /* Pending changes belong to deltas the existing channels send; the new one starts from
+     * what its first snapshot will show. */
+    if (ofc_model_pending(hub->model))
+        web_hub_flush(hub);
     web_channel *ch = xcalloc(1, sizeof *ch);
     ch->prefix = xstrdup(prefix);
     ch->clients = 1;
     web_ring_init(&ch->ring, hub->opts.ring_msgs, hub->opts.ring_bytes, 1);
     ch->next = hub->channels;
     hub->channels = ch;
-    /* Pending changes belong to deltas every existing channel sends; the new one starts from
-     * what its first snapshot will show. */
-    if (ofc_model_pending(hub->model))
-        web_hub_flush(hub);
     refresh_alarms(hub, ch);
     channel_refresh_stale(hub, ch);
     return ch;
@@ -296,11 +298,13 @@ static void on_batch(void *opaque, const ofc_change_batch *batch)
             alarms_dirty = true;
         }
     }
-    qsort(hub->set.items, hub->set.count, sizeof(uintptr_t), cmp_uintptr);
+    if (hub->set.count > 1)
+        qsort(hub->set.items, hub->set.count, sizeof(uintptr_t), cmp_uintptr);
     for (web_channel *ch = hub->channels; ch; ch = ch->next) {
         if (!web_json_delta(&hub->jw, batch, &hub->set, ch->prefix, ch->seq + 1, now))
             continue;
         uint64_t dropped = ch->ring.dropped;
+        hub->stats.delta_bytes += hub->jw.len;
         ch->seq = web_ring_push(&ch->ring, take_jw(hub));
         hub->stats.ring_dropped += ch->ring.dropped - dropped;
         ch->ring.dropped = dropped;
@@ -343,19 +347,26 @@ const web_hub_stats *web_hub_get_stats(const web_hub *hub)
 
 /* ---- clients ---- */
 
-web_client *web_client_new(web_hub *hub, const char *user, const char *role, bool auth)
+web_client *web_client_new(web_hub *hub, const char *user, const char *role, bool auth,
+                           const char *uns)
 {
     web_client *c = xcalloc(1, sizeof *c);
     c->hub = hub;
     snprintf(c->user, sizeof c->user, "%s", user);
     snprintf(c->role, sizeof c->role, "%s", role);
     c->auth = auth;
-    c->ch = channel_get(hub, "");
-    assert(c->ch); /* "" is always allowed: it is the first channel or already exists */
+    c->ch = channel_get(hub, uns ? uns : "");
     c->snap = SNAP_CONNECT;
     c->progress_us = ofc_time_mono_us();
     web_json_hello(&hub->jw, c->user, c->role, auth, hub->replica, ofc_time_now_us());
     c->replies[c->nreplies++] = take_jw(hub);
+    if (!c->ch) {
+        c->ch = channel_get(hub, "");
+        web_json_error(&hub->jw, "too_many_subscriptions",
+                       "the server follows too many different subscriptions; showing the whole "
+                       "plant");
+        c->replies[c->nreplies++] = take_jw(hub);
+    }
     c->next = hub->clients;
     if (hub->clients)
         hub->clients->prev = c;

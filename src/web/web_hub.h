@@ -45,6 +45,7 @@ typedef struct web_hub_stats {
     uint64_t messages;        /* whole messages handed out */
     uint64_t bytes;           /* payload bytes handed out */
     uint64_t deltas;          /* delta messages made (per channel) */
+    uint64_t delta_bytes;     /* bytes of those */
     uint64_t snapshots;       /* snapshot messages started */
     uint64_t resyncs_behind;  /* snapshots sent because a client fell behind */
     uint64_t resyncs_asked;   /* snapshots a client asked for (resync) */
@@ -73,9 +74,12 @@ size_t web_hub_flush(web_hub *hub);
 void web_hub_tick(web_hub *hub, int64_t now_us);
 const web_hub_stats *web_hub_get_stats(const web_hub *hub);
 
-/* A new client subscribed to the whole plant, to be sent hello and a snapshot. user and role
- * are copied. Owned by the caller; free with web_client_destroy(). */
-web_client *web_client_new(web_hub *hub, const char *user, const char *role, bool auth);
+/* A new client subscribed to `uns` ("" or NULL: the whole plant; the whole plant too, with an
+ * error message, when the hub follows too many subscriptions), to be sent hello and a
+ * snapshot. user, role and uns are copied. Owned by the caller; free with
+ * web_client_destroy(). */
+web_client *web_client_new(web_hub *hub, const char *user, const char *role, bool auth,
+                           const char *uns);
 void web_client_destroy(web_client *c);
 
 /* Act on a parsed client message. Returns false (with a close reason) when the client must be

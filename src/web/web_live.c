@@ -195,10 +195,20 @@ int web_live__callback(struct lws *wsi, enum lws_callback_reasons reason, void *
             pss->authed = true;
         }
         return 0;
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_ESTABLISHED: {
+        /* /live?uns=PREFIX subscribes from the start (lws has URL-decoded the argument). */
+        char arg[WEB_UNS_MAX + 8], prefix[WEB_UNS_MAX + 1] = "";
+        const char *uns = lws_get_urlarg_by_name(wsi, "uns=", arg, (int)sizeof arg);
+        size_t ulen = uns ? strlen(uns) : 0;
+        while (ulen && uns[ulen - 1] == '/')
+            ulen--;
+        if (uns && web_msg_uns_valid(uns, ulen)) {
+            memcpy(prefix, uns, ulen);
+            prefix[ulen] = '\0';
+        }
         pss->wsi = wsi;
-        pss->client =
-            web_client_new(srv->hub, pss->user, web_role_name(pss->role), !srv->opts.no_auth);
+        pss->client = web_client_new(srv->hub, pss->user, web_role_name(pss->role),
+                                     !srv->opts.no_auth, prefix);
         pss->tokens = MSG_BURST;
         pss->tokens_us = ofc_time_mono_us();
         pss->next = srv->live;
@@ -210,6 +220,7 @@ int web_live__callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         ofc_log_info("web: %s connected (%zu clients)", pss->user, srv->live_count);
         lws_callback_on_writable(wsi);
         return 0;
+    }
     case LWS_CALLBACK_RECEIVE:
         if (!pss->client)
             return -1;

@@ -107,6 +107,8 @@ char *web_metrics__render(web_server *srv, size_t *len)
     fprintf(f, "ofc_web_sent_frames_total %llu\n", (unsigned long long)hs->frames);
     metric(f, "ofc_web_deltas_total", "counter", "delta messages made (one per subscription)");
     fprintf(f, "ofc_web_deltas_total %llu\n", (unsigned long long)hs->deltas);
+    metric(f, "ofc_web_delta_bytes_total", "counter", "bytes of delta messages made");
+    fprintf(f, "ofc_web_delta_bytes_total %llu\n", (unsigned long long)hs->delta_bytes);
     metric(f, "ofc_web_snapshots_total", "counter", "snapshots sent");
     fprintf(f, "ofc_web_snapshots_total %llu\n", (unsigned long long)hs->snapshots);
     metric(f, "ofc_web_resyncs_total", "counter", "fresh snapshots instead of a backlog, by cause");

@@ -36,6 +36,12 @@ static bool printable(const char *s, size_t len)
     return true;
 }
 
+bool web_msg_uns_valid(const char *s, size_t len)
+{
+    return len <= WEB_UNS_MAX && !memchr(s, '\0', len) && json_scan_utf8_valid(s, len) &&
+           printable(s, len);
+}
+
 static bool key_is(const char *key, size_t len, const char *name)
 {
     return strlen(name) == len && memcmp(key, name, len) == 0;

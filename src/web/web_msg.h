@@ -44,6 +44,10 @@ typedef struct web_msg_parser web_msg_parser;
 web_msg_parser *web_msg_parser_new(void);
 void web_msg_parser_destroy(web_msg_parser *p);
 
+/* Whether text may be a subscription prefix: at most WEB_UNS_MAX bytes of UTF-8 without
+ * control characters (the rule "uns" follows in a subscribe message and in /live?uns=). */
+bool web_msg_uns_valid(const char *s, size_t len);
+
 /* Parse one message. On failure returns false with a reason (fits a WebSocket close reason,
  * under 100 bytes) in why. */
 bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out, char *why,

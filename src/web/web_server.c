@@ -388,6 +388,8 @@ web_server *web_server_new(const ofc_config *cfg, const web_server_opts *opts, c
         goto fail;
     web_hub_opts hopts = {0};
     hopts.stale_after_us = srv->opts.stale_after_us;
+    hopts.ring_msgs = srv->opts.backlog_msgs;
+    hopts.ring_bytes = srv->opts.backlog_bytes;
     hopts.replica = srv->replica;
     srv->hub = web_hub_new(srv->model, srv->feed, &hopts);
     web_hub_set_notify(srv->hub, web_live__notify, srv);

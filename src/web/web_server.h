@@ -35,6 +35,8 @@ typedef struct web_server_opts {
     int64_t delta_interval_us; /* least time between two deltas; 0: every loop turn */
     int64_t stale_after_us;    /* ofc_asset_stale()'s threshold; 0: only while disconnected */
     int64_t stall_timeout_us;  /* close a client that takes nothing for this long; 30 s */
+    size_t backlog_msgs;       /* deltas kept per subscription for slow clients; 1024 */
+    size_t backlog_bytes;      /* and their bytes; 4 MiB */
     const char *replica;       /* name in hello/status; default the host name */
     FILE *announce;            /* gets "ofc web: listening on URL" lines; may be NULL */
 } web_server_opts;

@@ -260,6 +260,7 @@ ofc_err web_users_load(web_users *u, const char *path, char *errstr, size_t errs
 {
     size_t len;
     char inner[256];
+    web_users_fini(u);
     char *text = web_file_read(path, WEB_USERS_FILE_MAX, 022, &len, errstr, errstr_size);
     if (!text)
         return OFC_ERR_IO;

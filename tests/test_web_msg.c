@@ -1,0 +1,147 @@
+/* test_web_msg: the messages a browser may send on ofc-live.v1, accepted exactly as documented
+ * in docs/protocol.md and refused, with a reason, in every other shape. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "web_msg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static web_msg_parser *P;
+
+static int setup(void **state)
+{
+    P = web_msg_parser_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    web_msg_parser_destroy(P);
+    return 0;
+}
+
+static bool parse(const char *text, web_msg *m, char *why)
+{
+    return web_msg_parse(P, text, strlen(text), m, why, 100);
+}
+
+static void test_accepted(void **state)
+{
+    web_msg m;
+    char why[100];
+    assert_true(parse("{\"type\":\"subscribe\",\"uns\":\"Demofactory/Machining/\"}", &m, why));
+    assert_int_equal(m.type, WEB_MSG_SUBSCRIBE);
+    assert_string_equal(m.uns, "Demofactory/Machining");
+    assert_true(parse("{\"uns\":\"\",\"type\":\"subscribe\"}", &m, why));
+    assert_string_equal(m.uns, "");
+    assert_true(parse(" {\"type\" : \"resync\"} \n", &m, why));
+    assert_int_equal(m.type, WEB_MSG_RESYNC);
+    assert_true(parse("{\"type\":\"history\",\"asset\":\"CNC-001\"}", &m, why));
+    assert_int_equal(m.type, WEB_MSG_HISTORY);
+    assert_string_equal(m.asset, "CNC-001");
+    assert_true(
+        parse("{\"type\":\"history\",\"asset\":\"<img src=x onerror=alert(1)>\"}", &m, why));
+    assert_string_equal(m.asset, "<img src=x onerror=alert(1)>");
+    assert_true(parse("{\"type\":\"ping\",\"id\":9007199254740991}", &m, why));
+    assert_int_equal(m.type, WEB_MSG_PING);
+    assert_int_equal(m.id, 9007199254740991LL);
+    assert_true(parse("{\"type\":\"ping\"}", &m, why));
+    assert_int_equal(m.id, 0);
+    assert_true(parse("{\"type\":\"subscribe\",\"uns\":\"Fabrik/Halle \\u00e9\"}", &m, why));
+    assert_string_equal(m.uns, "Fabrik/Halle \xc3\xa9");
+}
+
+static void expect_refused(const char *text, size_t len, const char *reason)
+{
+    web_msg m;
+    char why[100];
+    if (web_msg_parse(P, text, len, &m, why, sizeof why))
+        fail_msg("accepted %.*s", (int)len, text);
+    if (!strstr(why, reason))
+        fail_msg("%.*s: reason \"%s\", wanted \"%s\"", (int)len, text, why, reason);
+    assert_true(strlen(why) < 100);
+}
+
+#define REFUSED(text, reason) expect_refused(text, strlen(text), reason)
+
+static void test_refused_with_reason(void **state)
+{
+    REFUSED("", "syntax");
+    REFUSED("null", "object");
+    REFUSED("[\"ping\"]", "object");
+    REFUSED("\"ping\"", "object");
+    REFUSED("{\"type\":\"ping\"", "syntax");
+    REFUSED("{\"type\":\"ping\"} {}", "syntax");
+    REFUSED("{\"type\":\"ping\",}", "syntax");
+    REFUSED("{'type':'ping'}", "syntax");
+    REFUSED("{}", "missing \"type\"");
+    REFUSED("{\"type\":\"shutdown\"}", "unknown type");
+    REFUSED("{\"type\":\"subscribeeeeeeeeeeeeeeeeee\"}", "unknown type");
+    REFUSED("{\"type\":1}", "must be a string");
+    REFUSED("{\"type\":\"ping\",\"extra\":1}", "unknown field \"extra\"");
+    REFUSED("{\"type\":\"ping\",\"Type\":\"ping\"}", "unknown field");
+    REFUSED("{\"type\":\"ping\",\"type\":\"resync\"}", "twice");
+    REFUSED("{\"type\":\"ping\",\"id\":1.5}", "integer");
+    REFUSED("{\"type\":\"ping\",\"id\":9007199254740992}", "integer");
+    REFUSED("{\"type\":\"ping\",\"id\":\"1\"}", "integer");
+    REFUSED("{\"type\":\"ping\",\"id\":1e3}", "integer");
+    REFUSED("{\"type\":\"ping\",\"id\":99999999999999999999999}", "range");
+    REFUSED("{\"type\":\"ping\",\"uns\":\"\"}", "not allowed");
+    REFUSED("{\"type\":\"resync\",\"asset\":\"x\"}", "not allowed");
+    REFUSED("{\"type\":\"subscribe\"}", "missing");
+    REFUSED("{\"type\":\"history\"}", "missing");
+    REFUSED("{\"type\":\"history\",\"asset\":\"\"}", "1 to");
+    REFUSED("{\"type\":\"history\",\"asset\":null}", "must be a string");
+    REFUSED("{\"type\":\"subscribe\",\"uns\":{\"a\":1}}", "nested");
+    REFUSED("{\"type\":\"subscribe\",\"uns\":[]}", "nested");
+    REFUSED("{\"type\":\"subscribe\",\"uns\":\"a\\nb\"}", "control character");
+    REFUSED("{\"type\":\"subscribe\",\"uns\":\"a\\u0000b\"}", "UTF-8 or NUL");
+    REFUSED("{\"type\":\"subscribe\",\"uns\":\"\xff\"}", "UTF-8");
+    REFUSED("{\"type\":\"subscribe\",\"uns\":\"\xed\xa0\x80\"}", "UTF-8");
+    REFUSED("{\"type\":\"subscribe\",\"uns\":\"\\ud800\"}", "UTF-8");
+    REFUSED("{\"type\":\"ping\",\"\\u001b[2J\":1}", "unknown field \"?\"");
+    char nul[] = "{\"type\":\"ping\"}\0";
+    expect_refused(nul, sizeof nul - 1, "syntax");
+
+    /* Sizes: a uns of the limit passes, one byte more does not; the message has its own cap. */
+    char *big = malloc(WEB_MSG_MAX + 64);
+    int n = snprintf(big, WEB_MSG_MAX + 64, "{\"type\":\"subscribe\",\"uns\":\"");
+    memset(big + n, 'a', WEB_UNS_MAX);
+    snprintf(big + n + WEB_UNS_MAX, 64, "\"}");
+    web_msg m;
+    char why[100];
+    assert_true(web_msg_parse(P, big, strlen(big), &m, why, sizeof why));
+    assert_int_equal(strlen(m.uns), WEB_UNS_MAX);
+    memset(big + n, 'a', WEB_UNS_MAX + 1);
+    snprintf(big + n + WEB_UNS_MAX + 1, 64, "\"}");
+    REFUSED(big, "longer than");
+    memset(big, ' ', WEB_MSG_MAX + 1);
+    expect_refused(big, WEB_MSG_MAX + 1, "larger than");
+    free(big);
+}
+
+static void test_uns_rule(void **state)
+{
+    assert_true(web_msg_uns_valid("", 0));
+    assert_true(web_msg_uns_valid("Demofactory/Machining", 21));
+    assert_false(web_msg_uns_valid("a\tb", 3));
+    assert_false(web_msg_uns_valid("a\0b", 3));
+    assert_false(web_msg_uns_valid("\xc0\xaf", 2));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_accepted),
+        cmocka_unit_test(test_refused_with_reason),
+        cmocka_unit_test(test_uns_rule),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
