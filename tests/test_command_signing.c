@@ -1,0 +1,520 @@
+/* test_command_signing: operator keys (files, permissions, passphrases), the trust store and its
+ * deny-by-default policy, the canonical bytes against the committed test vectors, and the
+ * verifier's tamper matrix: every way of altering, replaying or forging a command is rejected
+ * with its own reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "command.h"
+#include "op_key.h"
+#include "timeutil.h"
+#include "trust_store.h"
+#include "verifier.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+static ofc_op_key *alice, *bob, *mallory;
+static ofc_trust *trust;
+static const int64_t NOW = 1786353302417000LL; /* 2026-08-10T09:15:02.417Z */
+
+/* Write a clear (kdf=none) key file for a fixed seed, as `ofc keygen --no-passphrase` would. */
+static void write_seed_key(const char *path, const char *operator_id, const unsigned char seed[32])
+{
+    unsigned char pk[32], sk[64];
+    char pk64[64], seed64[64], kid[17];
+    crypto_sign_seed_keypair(pk, sk, seed);
+    ofc_key_id(pk, kid);
+    sodium_bin2base64(pk64, sizeof pk64, pk, 32, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(seed64, sizeof seed64, seed, 32, sodium_base64_VARIANT_ORIGINAL);
+    FILE *f = fopen(path, "w");
+    fprintf(f,
+            "ofconsole-operator-key-v1\noperator=%s\nkey-id=%s\npublic=%s\nkdf=none\nsecret=%s\n",
+            operator_id, kid, pk64, seed64);
+    fclose(f);
+    chmod(path, 0600);
+}
+
+static ofc_op_key *seed_key(const char *name, unsigned char fill)
+{
+    unsigned char seed[32];
+    char path[128], err[256];
+    memset(seed, fill, sizeof seed);
+    snprintf(path, sizeof path, "%s/%s.key", dir, name);
+    write_seed_key(path, name, seed);
+    ofc_op_key *k = NULL;
+    assert_int_equal(ofc_op_key_load(path, NULL, &k, err, sizeof err), OFC_OK);
+    return k;
+}
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof dir, "/tmp/ofc-sign-XXXXXX");
+    if (!mkdtemp(dir) || !ofc_crypto_init())
+        return -1;
+    alice = seed_key("alice", 0x11);
+    bob = seed_key("bob", 0x22);
+    mallory = seed_key("mallory", 0x33);
+    char text[2048], line[256], err[256];
+    size_t n = 0;
+    ofc_trust_line(ofc_op_key_public(alice), "alice", line, sizeof line);
+    n += (size_t)snprintf(text + n, sizeof text - n,
+                          "# test store\n%s roles=operator methods=* uns=Demofactory/Machining "
+                          "assets=LAB-1\n",
+                          line);
+    ofc_trust_line(ofc_op_key_public(bob), "bob", line, sizeof line);
+    n += (size_t)snprintf(text + n, sizeof text - n, "%s roles=viewer methods=* uns=*\n", line);
+    return ofc_trust_parse(text, n, "test", &trust, err, sizeof err) == OFC_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    ofc_op_key_destroy(alice);
+    ofc_op_key_destroy(bob);
+    ofc_op_key_destroy(mallory);
+    ofc_trust_destroy(trust);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- keys ---- */
+
+static void test_keygen_passphrase_and_permissions(void **state)
+{
+    char path[128], err[256];
+    snprintf(path, sizeof path, "%s/op.key", dir);
+    assert_int_equal(ofc_op_key_generate("op-1", path, "correct horse", err, sizeof err), OFC_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_true(ofc_op_key_is_encrypted(path));
+    /* Never overwrites. */
+    assert_int_equal(ofc_op_key_generate("op-1", path, NULL, err, sizeof err), OFC_ERR_IO);
+
+    ofc_op_key *k = NULL;
+    assert_int_equal(ofc_op_key_load(path, "wrong", &k, err, sizeof err), OFC_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "wrong passphrase"));
+    assert_int_equal(ofc_op_key_load(path, NULL, &k, err, sizeof err), OFC_ERR_INVALID_ARG);
+    assert_int_equal(ofc_op_key_load(path, "correct horse", &k, err, sizeof err), OFC_OK);
+    assert_string_equal(ofc_op_key_operator(k), "op-1");
+    assert_int_equal(strlen(ofc_op_key_id(k)), OFC_KEY_ID_LEN);
+
+    /* The .pub file is a trust-store line for this key. */
+    char pub[160], text[512];
+    snprintf(pub, sizeof pub, "%s.pub", path);
+    FILE *f = fopen(pub, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    ofc_trust *t = NULL;
+    assert_int_equal(ofc_trust_parse(text, n, pub, &t, err, sizeof err), OFC_OK);
+    assert_non_null(ofc_trust_find(t, ofc_op_key_id(k)));
+    ofc_trust_destroy(t);
+    ofc_op_key_destroy(k);
+
+    /* Like ssh: a key file others can read is refused. */
+    chmod(path, 0640);
+    assert_int_equal(ofc_op_key_load(path, "correct horse", &k, err, sizeof err), OFC_ERR_CONFIG);
+    assert_non_null(strstr(err, "too open"));
+    assert_null(k);
+}
+
+static void test_key_file_tampering_detected(void **state)
+{
+    char path[128], err[256];
+    unsigned char seed[32];
+    memset(seed, 0x44, sizeof seed);
+    snprintf(path, sizeof path, "%s/t.key", dir);
+    write_seed_key(path, "eve", seed);
+    /* Swap the operator name: the key id still matches, but load must keep the file's word;
+     * swap the public key instead, and the secret no longer matches it. */
+    FILE *f = fopen(path, "r+");
+    char text[1024];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    char *pub = strstr(text, "public=");
+    pub[7] = pub[7] == 'A' ? 'B' : 'A';
+    rewind(f);
+    fwrite(text, 1, n, f);
+    fclose(f);
+    ofc_op_key *k = NULL;
+    assert_int_not_equal(ofc_op_key_load(path, NULL, &k, err, sizeof err), OFC_OK);
+    assert_null(k);
+    f = fopen(path, "w");
+    fprintf(f, "not a key\n");
+    fclose(f);
+    assert_int_equal(ofc_op_key_load(path, NULL, &k, err, sizeof err), OFC_ERR_PARSE);
+}
+
+/* ---- trust store ---- */
+
+static void test_trust_store_parse_errors(void **state)
+{
+    char err[256];
+    ofc_trust *t = NULL;
+    const char *bad[] = {
+        "rsa AAAA operator=x\n",
+        "ed25519 notbase64 operator=x\n",
+        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= roles=operator\n",
+        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x colour=blue\n",
+        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x methods=a,,b\n",
+        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x methods=a methods=b\n",
+        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=a b\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(ofc_trust_parse(bad[i], strlen(bad[i]), "ts", &t, err, sizeof err),
+                         OFC_ERR_PARSE);
+        assert_non_null(strstr(err, "ts:1:"));
+    }
+    const char *twice = "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x\n"
+                        "# comment\n\n"
+                        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=y\n";
+    assert_int_equal(ofc_trust_parse(twice, strlen(twice), "ts", &t, err, sizeof err),
+                     OFC_ERR_PARSE);
+    assert_non_null(strstr(err, "ts:4:"));
+}
+
+static void test_policy_denies_by_default(void **state)
+{
+    char err[256];
+    ofc_trust *t = NULL;
+    const char *text = "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x\n";
+    assert_int_equal(ofc_trust_parse(text, strlen(text), "ts", &t, err, sizeof err), OFC_OK);
+    const ofc_trust_entry *e = ofc_trust_at(t, 0);
+    assert_int_equal(ofc_trust_entry_allows(e, "SwitchMode", "PID-1", "Demofactory/x"),
+                     OFC_POLICY_ROLE);
+    ofc_trust_destroy(t);
+
+    e = ofc_trust_find(trust, ofc_op_key_id(alice));
+    assert_int_equal(ofc_trust_entry_allows(e, "SwitchMode", "PID-1", "Demofactory/Machining/a"),
+                     OFC_POLICY_ALLOW);
+    assert_int_equal(ofc_trust_entry_allows(e, "SwitchMode", "PID-1", "Demofactory/MachiningX/a"),
+                     OFC_POLICY_SCOPE);
+    assert_int_equal(ofc_trust_entry_allows(e, "SwitchMode", "PID-1", NULL), OFC_POLICY_SCOPE);
+    assert_int_equal(ofc_trust_entry_allows(e, "SwitchMode", "LAB-1", NULL), OFC_POLICY_ALLOW);
+    e = ofc_trust_find(trust, ofc_op_key_id(bob));
+    assert_int_equal(ofc_trust_entry_allows(e, "SwitchMode", "LAB-1", "x"), OFC_POLICY_ROLE);
+}
+
+/* ---- canonical bytes and vectors ---- */
+
+static void test_strip_matches_python(void **state)
+{
+    const char *in = " \t\xc2\xa0\xe3\x80\x80 MANUAL \xe2\x80\x8a\n";
+    ofc_str s = ofc_strip_py((ofc_str){in, strlen(in)});
+    assert_int_equal(s.len, 6);
+    assert_memory_equal(s.ptr, "MANUAL", 6);
+    /* Zero-width space (U+200B) is not whitespace to Python. */
+    const char *zw = "\xe2\x80\x8bX";
+    assert_int_equal(ofc_strip_py((ofc_str){zw, strlen(zw)}).len, strlen(zw));
+    assert_int_equal(ofc_strip_py((ofc_str){"   ", 3}).len, 0);
+}
+
+static json_t *load_vectors(void)
+{
+    json_error_t jerr;
+    json_t *v = json_load_file(OFC_TEST_DATA "/signing/vectors.json", 0, &jerr);
+    if (!v)
+        fprintf(stderr, "vectors: %s\n", jerr.text);
+    return v;
+}
+
+static void test_canonical_bytes_match_vectors(void **state)
+{
+    json_t *vectors = load_vectors();
+    assert_non_null(vectors);
+    size_t i;
+    json_t *vec;
+    json_array_foreach(json_object_get(vectors, "vectors"), i, vec)
+    {
+        ofc_command_content c;
+        memset(&c, 0, sizeof c);
+#define FIELD(f, name)                                             \
+    c.f = (ofc_str){json_string_value(json_object_get(vec, name)), \
+                    strlen(json_string_value(json_object_get(vec, name)))}
+        FIELD(target, "target");
+        FIELD(method, "method");
+        FIELD(correlation_id, "correlation_id");
+        FIELD(sender, "sender");
+        FIELD(timestamp, "timestamp");
+        FIELD(reason, "reason");
+#undef FIELD
+        const char *name;
+        json_t *val;
+        json_object_foreach(json_object_get(vec, "arguments"), name, val)
+        {
+            c.arg_names[c.arg_count] = (ofc_str){name, strlen(name)};
+            c.arg_values[c.arg_count] =
+                (ofc_str){json_string_value(val), strlen(json_string_value(val))};
+            c.arg_count++;
+        }
+        json_writer jw;
+        jw_init(&jw);
+        assert_int_equal(ofc_command_canonical(&c, &jw), OFC_OK);
+        const char *want = json_string_value(json_object_get(vec, "canonical"));
+        assert_int_equal(jw.len, strlen(want));
+        assert_memory_equal(jw.buf, want, jw.len);
+
+        /* Deterministic Ed25519: the same seed and bytes give the vector's signature. */
+        unsigned char seed[32], pk[32], sk[64], sig[64];
+        size_t len;
+        const char *seed64 = json_string_value(json_object_get(vec, "seed"));
+        assert_int_equal(sodium_base642bin(seed, 32, seed64, strlen(seed64), NULL, &len, NULL,
+                                           sodium_base64_VARIANT_ORIGINAL),
+                         0);
+        crypto_sign_seed_keypair(pk, sk, seed);
+        crypto_sign_detached(sig, NULL, (const unsigned char *)jw.buf, jw.len, sk);
+        char sig64[128], kid[17], header[200];
+        sodium_bin2base64(sig64, sizeof sig64, sig, 64, sodium_base64_VARIANT_ORIGINAL);
+        ofc_key_id(pk, kid);
+        snprintf(header, sizeof header, "ed25519:%s:%s", kid, sig64);
+        assert_string_equal(header, json_string_value(json_object_get(vec, "signature")));
+        jw_fini(&jw);
+
+        /* The vector's whole record verifies. */
+        char line[256], err[256];
+        ofc_trust_line(pk, json_string_value(json_object_get(vec, "sender")), line, sizeof line);
+        strcat(line, " roles=operator methods=* uns=*");
+        ofc_trust *t = NULL;
+        assert_int_equal(ofc_trust_parse(line, strlen(line), "v", &t, err, sizeof err), OFC_OK);
+        ofc_verifier *v = ofc_verifier_new(t, NULL);
+        const char *record = json_string_value(json_object_get(vec, "record"));
+        const char *target = json_string_value(json_object_get(vec, "target"));
+        int64_t ts;
+        const char *tstext = json_string_value(json_object_get(vec, "timestamp"));
+        assert_true(ofc_time_parse(tstext, strlen(tstext), &ts));
+        assert_int_equal(
+            ofc_verifier_check(v, target, strlen(target), record, strlen(record), NULL, ts, NULL),
+            OFC_VERDICT_VALID);
+        ofc_verifier_destroy(v);
+        ofc_trust_destroy(t);
+    }
+    json_decref(vectors);
+}
+
+/* ---- the tamper matrix ---- */
+
+typedef struct signed_rec {
+    char key[64];
+    json_t *record;   /* the record */
+    json_t *envelope; /* its VALUE, parsed */
+} signed_rec;
+
+static void sign_rec(signed_rec *r, const ofc_op_key *k, const char *target, int64_t now)
+{
+    const char *names[] = {"NewMode", "Ramp"};
+    const char *values[] = {"MANUAL", "5"};
+    ofc_signed_command cmd;
+    char err[256];
+    assert_int_equal(ofc_command_sign(k, target, "SwitchMode", 2, names, values,
+                                      "shift change: manual start-up", now, &cmd, err, sizeof err),
+                     OFC_OK);
+    snprintf(r->key, sizeof r->key, "%s", cmd.target);
+    r->record = json_loads(cmd.record, 0, NULL);
+    r->envelope = json_loads(json_string_value(json_object_get(r->record, "VALUE")), 0, NULL);
+    assert_non_null(r->envelope);
+    ofc_signed_command_fini(&cmd);
+}
+
+/* Re-serialise the (possibly edited) envelope into the record and check it. */
+static ofc_verdict check_rec(ofc_verifier *v, signed_rec *r, const char *uns, int64_t now)
+{
+    /* A JSON string as the envelope stands for raw VALUE text. */
+    char *env = json_is_string(r->envelope) ? strdup(json_string_value(r->envelope))
+                                            : json_dumps(r->envelope, JSON_COMPACT);
+    json_object_set_new(r->record, "VALUE", json_string(env));
+    free(env);
+    char *text = json_dumps(r->record, JSON_COMPACT);
+    ofc_verdict vd =
+        ofc_verifier_check(v, r->key, strlen(r->key), text, strlen(text), uns, now, NULL);
+    free(text);
+    json_decref(r->record);
+    json_decref(r->envelope);
+    return vd;
+}
+
+#define UNS "Demofactory/Machining/WC001/pid"
+
+static void test_tamper_matrix(void **state)
+{
+    ofc_verifier *v = ofc_verifier_new(trust, NULL);
+    signed_rec r;
+
+    sign_rec(&r, alice, "PID-1", NOW);
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_VALID);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* changed argument */
+    json_object_set_new(json_object_get(r.envelope, "arguments"), "NewMode", json_string("AUTO"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* added argument */
+    json_object_set_new(json_object_get(r.envelope, "arguments"), "Extra", json_string("1"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* changed target */
+    snprintf(r.key, sizeof r.key, "PID-2");
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* changed method */
+    json_object_set_new(r.record, "ID", json_string("ResetController_CMD"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* changed reason */
+    json_object_set_new(json_object_get(r.record, "attributes"), "ofc_reason",
+                        json_string("because"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* changed timestamp */
+    json_object_set_new(json_object_get(r.envelope, "header"), "timestamp",
+                        json_string("2026-08-10T09:15:02.418000Z"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* changed sender: alice's key in bob's name */
+    json_object_set_new(json_object_get(r.envelope, "header"), "sender_uuid", json_string("bob"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_KEY_NOT_BOUND);
+
+    sign_rec(&r, mallory, "PID-1", NOW); /* unknown key */
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_UNKNOWN_KEY);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* replay: the same record twice */
+    json_t *copy_rec = json_deep_copy(r.record), *copy_env = json_deep_copy(r.envelope);
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_VALID);
+    r.record = copy_rec;
+    r.envelope = copy_env;
+    assert_int_equal(check_rec(v, &r, UNS, NOW + 1000000), OFC_VERDICT_REPLAYED);
+
+    sign_rec(&r, alice, "PID-1", NOW - 10 * 60 * 1000000LL); /* expired */
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_EXPIRED);
+    sign_rec(&r, alice, "PID-1", NOW + 10 * 60 * 1000000LL); /* future */
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_FUTURE);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* signature stripped */
+    json_object_set_new(json_object_get(r.envelope, "header"), "signature", json_null());
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_UNSIGNED);
+    sign_rec(&r, alice, "PID-1", NOW);
+    json_object_del(json_object_get(r.envelope, "header"), "signature");
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_UNSIGNED);
+    sign_rec(&r, alice, "PID-1", NOW); /* signature malformed */
+    json_object_set_new(json_object_get(r.envelope, "header"), "signature",
+                        json_string("ed25519:nothex:AAAA"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE_FORMAT);
+    sign_rec(&r, alice, "PID-1", NOW);
+    json_object_set_new(json_object_get(r.envelope, "header"), "signature",
+                        json_string("rsa:0123456789abcdef:AAAA"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_SIGNATURE_FORMAT);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* extra fields */
+    json_object_set_new(json_object_get(r.envelope, "header"), "key_id", json_string("x"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_EXTRA_FIELD);
+    sign_rec(&r, alice, "PID-1", NOW);
+    json_object_set_new(r.envelope, "reason", json_string("x"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_EXTRA_FIELD);
+    sign_rec(&r, alice, "PID-1", NOW); /* missing field */
+    json_object_del(json_object_get(r.envelope, "header"), "correlation_id");
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_MISSING_FIELD);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* non-string argument */
+    json_object_set_new(json_object_get(r.envelope, "arguments"), "Ramp", json_integer(5));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_ARGUMENT);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* bad correlation id */
+    json_object_set_new(json_object_get(r.envelope, "header"), "correlation_id",
+                        json_string("not-a-uuid"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_CORRELATION_ID);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* oversized */
+    char *big = malloc(70000);
+    memset(big, 'x', 69999);
+    big[69999] = '\0';
+    json_object_set_new(json_object_get(r.record, "attributes"), "padding", json_string(big));
+    free(big);
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_OVERSIZED);
+
+    sign_rec(&r, alice, "PID-1", NOW); /* not a command */
+    json_object_set_new(r.record, "ID", json_string("setpoint"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_NOT_COMMAND);
+    sign_rec(&r, alice, "PID-1", NOW); /* envelope not JSON */
+    json_decref(r.envelope);
+    r.envelope = json_string("{not json");
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_BAD_ENVELOPE);
+
+    /* Transit whitespace the receiver strips does not break the signature. */
+    sign_rec(&r, alice, "PID-1", NOW);
+    json_object_set_new(json_object_get(r.envelope, "arguments"), "NewMode",
+                        json_string("  MANUAL\t"));
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_VALID);
+
+    /* Policy: outside the UNS scope; a viewer key; each a policy denial. */
+    ofc_command_info info;
+    sign_rec(&r, alice, "PID-9", NOW);
+    char *env = json_dumps(r.envelope, JSON_COMPACT);
+    json_object_set_new(r.record, "VALUE", json_string(env));
+    free(env);
+    char *text = json_dumps(r.record, JSON_COMPACT);
+    assert_int_equal(
+        ofc_verifier_check(v, "PID-9", 5, text, strlen(text), "Demofactory/Assembly/x", NOW, &info),
+        OFC_VERDICT_POLICY_DENIED);
+    assert_int_equal(info.policy, OFC_POLICY_SCOPE);
+    assert_string_equal(info.sender, "alice");
+    assert_string_equal(info.method, "SwitchMode");
+    assert_string_equal(info.reason, "shift change: manual start-up");
+    assert_int_equal(info.arg_count, 2);
+    free(text);
+    json_decref(r.record);
+    json_decref(r.envelope);
+    sign_rec(&r, bob, "PID-1", NOW);
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_POLICY_DENIED);
+
+    /* A record that is not even JSON, or null-keyed. */
+    assert_int_equal(ofc_verifier_check(v, "K", 1, "{", 1, NULL, NOW, NULL),
+                     OFC_VERDICT_BAD_RECORD);
+    assert_int_equal(ofc_verifier_check(v, NULL, 0, "{}", 2, NULL, NOW, NULL),
+                     OFC_VERDICT_BAD_RECORD);
+    ofc_verifier_destroy(v);
+}
+
+static void test_replay_cache_bound_raises_the_floor(void **state)
+{
+    ofc_verifier_opts opts = {0, 0, 0, 4};
+    ofc_verifier *v = ofc_verifier_new(trust, &opts);
+    signed_rec first, r;
+    sign_rec(&first, alice, "LAB-1", NOW);
+    json_t *rec = json_deep_copy(first.record), *env = json_deep_copy(first.envelope);
+    assert_int_equal(check_rec(v, &first, NULL, NOW), OFC_VERDICT_VALID);
+    for (int i = 1; i <= 4; i++) {
+        sign_rec(&r, alice, "LAB-1", NOW + i * 1000);
+        assert_int_equal(check_rec(v, &r, NULL, NOW + i * 1000), OFC_VERDICT_VALID);
+    }
+    /* The first id was forgotten to stay within 4, so replaying it must fail as expired. */
+    r.record = rec;
+    r.envelope = env;
+    assert_int_equal(check_rec(v, &r, NULL, NOW + 5000), OFC_VERDICT_EXPIRED);
+    ofc_verifier_destroy(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keygen_passphrase_and_permissions),
+        cmocka_unit_test(test_key_file_tampering_detected),
+        cmocka_unit_test(test_trust_store_parse_errors),
+        cmocka_unit_test(test_policy_denies_by_default),
+        cmocka_unit_test(test_strip_matches_python),
+        cmocka_unit_test(test_canonical_bytes_match_vectors),
+        cmocka_unit_test(test_tamper_matrix),
+        cmocka_unit_test(test_replay_cache_bound_raises_the_floor),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
