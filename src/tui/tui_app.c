@@ -341,6 +341,8 @@ static bool needs_draw(const tui_app *app)
 
 /* ---- loop callbacks ---- */
 
+static void on_input(ofc_loop *loop, int fd, short revents, void *opaque);
+
 static void on_pace_timer(ofc_loop *loop, void *opaque)
 {
     tui_app *app = opaque;
@@ -352,6 +354,10 @@ static void on_pace_timer(ofc_loop *loop, void *opaque)
 static void on_before_sleep(ofc_loop *loop, void *opaque)
 {
     tui_app *app = opaque;
+    if (app->keys_pending) {
+        app->keys_pending = false;
+        on_input(loop, tui_crt_input_fd(app->crt), 0, app);
+    }
     /* After a batch with tree_changed the tree's node pointers are stale until this runs;
      * it must precede any key handling or drawing. */
     uns_tree_panel_sync(app->tree);
@@ -373,8 +379,10 @@ static void on_clock(ofc_loop *loop, void *opaque)
     tui_app *app = opaque;
     const ofc_feed_status *st = ofc_feed_get_status(app->feed);
     app->ctx.now_us = ofc_time_now_us();
-    if (st->connected != app->ctx.connected) {
-        /* Stale marks everywhere come and go with the broker. */
+    if (st->connected != app->seen_connected) {
+        /* Stale marks everywhere come and go with the broker. (Not compared with
+         * ctx.connected: a redraw may have picked the change up first.) */
+        app->seen_connected = st->connected;
         app->ctx.connected = st->connected;
         tui_app__touch_all(app);
     }
@@ -391,9 +399,17 @@ static void on_input(ofc_loop *loop, int fd, short revents, void *opaque)
 {
     tui_app *app = opaque;
     tui_key key;
-    /* ncurses buffers what one read() brought, so drain it: poll() will not report it again. */
-    while (!app->quit && tui_crt_read_key(app->crt, &key))
+    /* ncurses buffers what one read() brought, so drain it: poll() will not report it again.
+     * Bounded, so a terminal that never stops sending cannot starve the feed. */
+    int n = 0;
+    while (n < 512 && !app->quit && tui_crt_read_key(app->crt, &key)) {
         tui_app__handle_key(app, &key);
+        n++;
+    }
+    if (n == 512) {
+        app->keys_pending = true; /* ncurses may hold more: read them next turn */
+        ofc_loop_wake_soon(loop);
+    }
     if (revents & (POLLHUP | POLLERR | POLLNVAL))
         app->quit = true; /* the terminal went away */
 }

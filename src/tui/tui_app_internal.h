@@ -67,7 +67,9 @@ struct tui_app {
     /* What the next redraw must paint besides dirty panes. */
     bool changes_pending; /* a model batch arrived since the last redraw */
     bool status_dirty, msg_dirty, legend_dirty, frame_dirty, ages_dirty, help_dirty;
-    bool urgent; /* a key was pressed: draw now, not at the next 33 ms slot */
+    bool urgent;         /* a key was pressed: draw now, not at the next 33 ms slot */
+    bool seen_connected; /* the broker state the clock tick last acted on */
+    bool keys_pending;   /* the key drain stopped at its bound; ncurses may hold more */
     int64_t last_draw_mono;
     int pace_timer;           /* -1 when not armed */
     int64_t oldest_change_us; /* receive time of the oldest change not yet on screen; 0 none */

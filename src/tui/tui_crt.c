@@ -268,8 +268,11 @@ void tui_crt_invalidate(tui_crt *crt)
 void tui_crt_resize(tui_crt *crt)
 {
     struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
-        resizeterm(ws.ws_row, ws.ws_col);
+    /* resize_term(), not resizeterm(): the latter also queues a KEY_RESIZE, which would come
+     * back through the key path and resize again, forever. */
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+        (ws.ws_row != LINES || ws.ws_col != COLS))
+        resize_term(ws.ws_row, ws.ws_col);
     size_buffer(crt);
     erase();
     clearok(curscr, TRUE);

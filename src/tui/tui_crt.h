@@ -85,7 +85,7 @@ int64_t tui_crt_flush(tui_crt *crt);
 /* Repaint everything on the next flush (after a resize or ^L). */
 void tui_crt_invalidate(tui_crt *crt);
 
-/* Follow the terminal's size after SIGWINCH (TIOCGWINSZ -> resizeterm). */
+/* Follow the terminal's size after SIGWINCH or KEY_RESIZE (TIOCGWINSZ -> resize_term). */
 void tui_crt_resize(tui_crt *crt);
 
 /* The terminal input fd, for the loop. */
