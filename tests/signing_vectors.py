@@ -6,6 +6,7 @@ Written from the specification, not from the C code, with PyNaCl (libsodium's Py
   signing_vectors.py verify FILE       verify signed records, one JSON object per line:
                                        {"key": <target>, "record": <record JSON text>,
                                         "public": <base64 public key>}
+  signing_vectors.py check-vectors F   regenerate the vectors and compare them with file F
   signing_vectors.py verify-ofc OFC    sign commands with the real `ofc` (keygen + send --dry-run)
                                        and verify every one of them here
 Exit status 0 when every signature verifies.
@@ -78,6 +79,22 @@ def verify_record(target, record_text, public_b64):
     message = canonical(**f)
     nacl.signing.VerifyKey(public).verify(message, base64.b64decode(sig64))
     return f
+
+
+def check_vectors(path):
+    import io
+    import contextlib
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        generate()
+    with open(path, encoding="utf-8") as f:
+        committed = f.read()
+    if buf.getvalue() != committed:
+        print("the committed vectors differ from the specification's output", file=sys.stderr)
+        sys.exit(1)
+    for v in json.loads(committed)["vectors"]:
+        verify_record(v["target"], v["record"], v["public"])
+    print("vectors match the specification and verify with PyNaCl")
 
 
 def generate():
@@ -162,6 +179,8 @@ if __name__ == "__main__":
         generate()
     elif len(sys.argv) == 3 and sys.argv[1] == "verify":
         verify_file(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "check-vectors":
+        check_vectors(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "verify-ofc":
         verify_ofc(sys.argv[2])
     else:

@@ -3,7 +3,10 @@
 
 #include "log.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <termios.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,4 +151,66 @@ int cli_handle_common(cli_ctx *ctx, int opt, const char *arg)
     case 'h': ctx->help = true; return 1;
     default: return 0;
     }
+}
+
+static bool read_line(FILE *f, char *buf, size_t size)
+{
+    if (!fgets(buf, (int)size, f))
+        return false;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return true;
+}
+
+static bool prompt_tty(const char *prompt, char *buf, size_t size)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return false;
+    struct termios old, quiet;
+    bool restore = tcgetattr(fileno(tty), &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
+        tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    }
+    fprintf(tty, "%s", prompt);
+    fflush(tty);
+    bool ok = read_line(tty, buf, size);
+    if (restore)
+        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fprintf(tty, "\n");
+    fclose(tty);
+    return ok;
+}
+
+bool cli_read_passphrase(const char *file, const char *prompt, bool confirm, char *buf, size_t size)
+{
+    if (file) {
+        FILE *f = fopen(file, "r");
+        bool ok = f && read_line(f, buf, size);
+        if (f)
+            fclose(f);
+        if (!ok)
+            fprintf(stderr, "ofc: cannot read a passphrase from %s: %s\n", file,
+                    f ? "empty file" : strerror(errno));
+        return ok;
+    }
+    const char *env = getenv("OFC_PASSPHRASE");
+    if (env) {
+        snprintf(buf, size, "%s", env);
+        return true;
+    }
+    if (!prompt_tty(prompt, buf, size)) {
+        fprintf(stderr, "ofc: a passphrase is needed: use --passphrase-file, $OFC_PASSPHRASE or a "
+                        "terminal\n");
+        return false;
+    }
+    if (confirm) {
+        char again[512];
+        if (!prompt_tty("Again: ", again, sizeof again) || strcmp(again, buf) != 0) {
+            fprintf(stderr, "ofc: the passphrases differ\n");
+            return false;
+        }
+    }
+    return true;
 }

@@ -68,6 +68,12 @@ int cli_finish_options(const cli_ctx *ctx, int argc, char **argv, const char *wh
 /* Reset getopt for a subcommand's argv. */
 void cli_getopt_reset(void);
 
+/* A passphrase for an operator key: the first line of `file` if given, else $OFC_PASSPHRASE,
+ * else asked on the terminal without echo (twice when confirm). Returns false with a message
+ * printed when none can be had. */
+bool cli_read_passphrase(const char *file, const char *prompt, bool confirm, char *buf,
+                         size_t size);
+
 /* Install SIGINT/SIGTERM handlers that set the flag returned by cli_stop_requested(). */
 void cli_install_stop_signals(void);
 bool cli_stop_requested(void);

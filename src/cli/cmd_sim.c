@@ -25,6 +25,7 @@ enum {
     OPT_DURATION,
     OPT_TRUTH,
     OPT_DEREGISTER,
+    OPT_TRUST,
     OPT_CONNECT_TIMEOUT,
 };
 
@@ -52,6 +53,11 @@ static void usage(FILE *out)
             "                         and, last, after every record was acknowledged on exit\n"
             "  --deregister-on-exit   on exit, remove the plant as OpenFactory's shutdown does\n"
             "                         (avail UNAVAILABLE, tombstones, null UNS mappings)\n"
+            "  --trust FILE           act as a verifying executor: run only commands signed by a\n"
+            "                         key in this trust store and allowed by its policy\n"
+            "                         (docs/command-signing.md); without it, unsigned commands\n"
+            "                         run as upstream OpenFactory executors run them. Every\n"
+            "                         outcome is reported as the ofc_command_outcome attribute\n"
             "  --connect-timeout D    give up when Kafka does not answer within D at start\n"
             "                         (default 10s)\n"
             "%s\n"
@@ -96,6 +102,7 @@ int cmd_sim(int argc, char **argv)
         {"duration", required_argument, NULL, OPT_DURATION},
         {"truth-file", required_argument, NULL, OPT_TRUTH},
         {"deregister-on-exit", no_argument, NULL, OPT_DEREGISTER},
+        {"trust", required_argument, NULL, OPT_TRUST},
         {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
         {NULL, 0, NULL, 0},
     };
@@ -152,6 +159,7 @@ int cmd_sim(int argc, char **argv)
             break;
         case OPT_TRUTH: o.truth_path = optarg; break;
         case OPT_DEREGISTER: o.deregister_on_exit = true; break;
+        case OPT_TRUST: o.trust_path = optarg; break;
         case OPT_CONNECT_TIMEOUT:
             if (!parse_duration("--connect-timeout", optarg, &o.connect_timeout_us))
                 goto out;

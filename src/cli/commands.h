@@ -15,5 +15,8 @@ int cmd_watch(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_web(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

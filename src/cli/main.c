@@ -12,6 +12,9 @@ static const ofc_command commands[] = {
     {"config", "show the effective configuration (--dump)", cmd_config},
     {"tui", "the operator console on a terminal (ncurses)", cmd_tui},
     {"web", "serve the live plant to browsers (dashboard)", cmd_web},
+    {"keygen", "make an operator's signing key pair", cmd_keygen},
+    {"send", "sign and send one command, and follow it to its outcome", cmd_send},
+    {"verify", "check command records against a trust store", cmd_verify},
 };
 
 static void usage(FILE *out)

@@ -66,6 +66,8 @@ struct ofc_feed {
     size_t max_per_turn;
     bool more_pending;        /* the last service stopped at max_per_turn */
     unsigned lookup_failures; /* consecutive failed resolver rounds */
+    ofc_feed_tap_fn tap;
+    void *tap_opaque;
     ofc_feed_status status;
 };
 
@@ -434,6 +436,8 @@ static void apply_message(ofc_feed *f, const rd_kafka_message_t *m)
     switch (t) {
     case OFC_FEED_ASSETS: {
         ofa_event ev;
+        if (f->tap)
+            f->tap(f->tap_opaque, key, m->key_len, payload, m->len, &origin);
         why = ofa_parse_event(f->parser, key, m->key_len, payload, m->len, &ev);
         if (!why)
             why = ofc_model_apply_event(f->model, &ev, &origin);
@@ -608,6 +612,12 @@ bool ofc_feed_partition_at(const ofc_feed *f, size_t i, ofc_feed_topic *topic, i
         }
     }
     return false;
+}
+
+void ofc_feed_set_assets_tap(ofc_feed *f, ofc_feed_tap_fn fn, void *opaque)
+{
+    f->tap = fn;
+    f->tap_opaque = opaque;
 }
 
 /* ---- loop wiring ---- */

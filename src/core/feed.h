@@ -78,6 +78,13 @@ size_t ofc_feed_partition_count(const ofc_feed *feed);
 bool ofc_feed_partition_at(const ofc_feed *feed, size_t i, ofc_feed_topic *topic,
                            int32_t *partition, int64_t *next_offset, int64_t *end_offset);
 
+/* Called for every ofa_assets record before it is parsed, with the raw key and value (either
+ * may be NULL) and where it came from: for tools that must see the bytes, such as the command
+ * verifier and the audit view. Must not call back into the feed. */
+typedef void (*ofc_feed_tap_fn)(void *opaque, const void *key, size_t key_len, const void *value,
+                                size_t value_len, const ofc_origin *origin);
+void ofc_feed_set_assets_tap(ofc_feed *feed, ofc_feed_tap_fn fn, void *opaque);
+
 /* Wire the feed into a loop: its wake fd, a one-second tick, and a model flush before every
  * sleep. max_per_turn bounds the records applied per loop turn so other fds (keys) stay live. */
 struct ofc_loop;

@@ -188,6 +188,7 @@ static void item_init(plant *p, sim_item *it, const sim_item_desc *d)
     const char *init = d->init ? d->init : "";
     switch (d->beh) {
     case SIM_BEH_REG:
+    case SIM_BEH_OUTCOME:
     case SIM_BEH_TIME: plant__text_set(&it->cur, SIM_V_STRING, "", 0); break;
     case SIM_BEH_AVAIL: plant__text_set(&it->cur, SIM_V_STRING, "AVAILABLE", 9); break;
     case SIM_BEH_METHOD: {
@@ -294,7 +295,7 @@ static size_t make_device(plant *p, size_t ai, size_t d)
              a->levels[3]);
     a->uns_id = xstrdup(buf);
 
-    size_t n_reg = k->mtconnect ? 8 : 7;
+    size_t n_reg = (k->mtconnect ? 8 : 7) + (k->exec ? 1 : 0);
     a->n_items = n_reg + k->n_items;
     a->items = xcalloc(a->n_items, sizeof *a->items);
     a->kind_base = n_reg;
@@ -309,6 +310,8 @@ static size_t make_device(plant *p, size_t ai, size_t d)
         snprintf(buf, sizeof buf, "%s-PRODUCER, %s-AGENT", a->uuid, a->uuid);
         set_reg(a, 7, &sim_reg_items[SIM_REG_REF_BELOW], buf);
     }
+    if (k->exec)
+        set_reg(a, n_reg - 1, &sim_reg_items[SIM_REG_OUTCOME], "");
     a->avail_item = -1;
     for (size_t i = 0; i < k->n_items; i++) {
         size_t idx = n_reg + i;
@@ -498,7 +501,8 @@ size_t plant_register(plant *p, int64_t now_us, plant_emit_fn emit, void *opaque
                     plant__emit_item(p, a, i);
         for (size_t i = 0; i < a->n_items; i++) {
             sim_beh b = a->items[i].desc->beh;
-            if (b != SIM_BEH_REG && b != SIM_BEH_METHOD && b != SIM_BEH_CONST && b != SIM_BEH_AVAIL)
+            if (b != SIM_BEH_REG && b != SIM_BEH_METHOD && b != SIM_BEH_CONST &&
+                b != SIM_BEH_AVAIL && b != SIM_BEH_OUTCOME)
                 plant__emit_item(p, a, i);
         }
     }
@@ -735,4 +739,9 @@ const char *plant_asset_uuid(const plant *p, size_t index)
 double plant_virtual_time(const plant *p)
 {
     return p->vt;
+}
+
+void plant_set_verifier(plant *p, ofc_verifier *verifier)
+{
+    p->verifier = verifier;
 }

@@ -103,6 +103,12 @@ plant_input plant_handle_record(plant *p, const void *key, size_t key_len, const
                                 size_t payload_len, int64_t now_us, plant_emit_fn emit,
                                 void *opaque, char *why, size_t why_size);
 
+/* Make the plant a verifying executor: every command must pass the verifier (borrowed; NULL
+ * restores upstream behaviour, executing valid unsigned envelopes). Either way each handled
+ * command's outcome is reported as the ofc_command_outcome attribute (commander.h). */
+struct ofc_verifier;
+void plant_set_verifier(plant *p, struct ofc_verifier *verifier);
+
 /* True if key names one of the plant's assets (a cheap filter before parsing). */
 bool plant_has_asset(const plant *p, const void *key, size_t key_len);
 

@@ -109,7 +109,9 @@ bool plant__emit_item(plant *p, sim_asset *a, size_t idx)
     const sim_item_desc *d = it->desc;
     sim_style style = item_style(a, it);
     bool mtc = style == SIM_STYLE_MTC || style == SIM_STYLE_MTC_NOHDR;
-    bool masked = a->down && d->beh != SIM_BEH_AVAIL && d->beh != SIM_BEH_REG;
+    /* An outcome is the executor's answer, given even while the device itself is off line. */
+    bool masked =
+        a->down && d->beh != SIM_BEH_AVAIL && d->beh != SIM_BEH_REG && d->beh != SIM_BEH_OUTCOME;
     bool cond = d->beh == SIM_BEH_COND_UA || d->beh == SIM_BEH_COND_MTC;
     if (masked && !mtc)
         return false; /* an OPC UA device that is off line sends nothing */

@@ -175,6 +175,36 @@ static const char *envelope_parse(json_t *root, sim_args *args, const char **cor
     return NULL;
 }
 
+/* Report a command's outcome as the ofc_command_outcome attribute of the asset (commander.h). */
+static void emit_outcome(plant *p, sim_asset *a, const char *cid, const char *method, bool executed,
+                         const char *reason, const char *operator_id)
+{
+    if (!cid || !*cid)
+        return; /* nobody could match it to a command */
+    for (size_t i = 0; i < a->n_items; i++) {
+        sim_item *it = &a->items[i];
+        if (it->desc->beh != SIM_BEH_OUTCOME)
+            continue;
+        json_writer *jw = &p->jw2;
+        jw_reset(jw);
+        jw_object_begin(jw);
+        jw_key(jw, "correlation_id");
+        jw_string(jw, cid);
+        jw_key(jw, "method");
+        jw_string(jw, method);
+        jw_key(jw, "outcome");
+        jw_string(jw, executed ? "executed" : "rejected");
+        jw_key(jw, "reason");
+        jw_string(jw, reason ? reason : "");
+        jw_key(jw, "operator");
+        jw_string(jw, operator_id ? operator_id : "");
+        jw_object_end(jw);
+        plant__text_set(&it->cur, SIM_V_STRING, jw->buf, (uint32_t)jw->len);
+        plant__emit_item(p, a, i);
+        return;
+    }
+}
+
 static plant_input run_command(plant *p, sim_asset *a, const char *id, size_t id_len, json_t *value,
                                char *why, size_t why_size)
 {
@@ -207,6 +237,8 @@ static plant_input run_command(plant *p, sim_asset *a, const char *id, size_t id
     const char *bad = envelope_parse(env, &args, &cid, &sender, reason, sizeof reason);
     if (bad) {
         plant_input r = reject(why, why_size, "%s: ignoring %s: %s", a->uuid, id, bad);
+        emit_outcome(p, a, cid, method, false, bad, sender);
+        args_free(&args);
         json_decref(env);
         return r;
     }
@@ -225,10 +257,14 @@ static plant_input run_command(plant *p, sim_asset *a, const char *id, size_t id
     if (ok) {
         ofc_log_info("sim: %s: executed %s (correlation_id %s, from %s)", a->uuid, method, cid,
                      sender);
+        emit_outcome(p, a, cid, method, true,
+                     p->verifier ? "verified" : "executed without verification (no trust store)",
+                     sender);
         r = PLANT_INPUT_EXECUTED;
     } else {
         r = reject(why, why_size, "%s: %s not executed: %s", a->uuid, method,
                    *reason ? reason : "invalid arguments");
+        emit_outcome(p, a, cid, method, false, *reason ? reason : "invalid arguments", sender);
     }
     args_free(&args);
     json_decref(env);
@@ -339,6 +375,23 @@ plant_input plant_handle_record(plant *p, const void *key, size_t key_len, const
 
     size_t sl = strlen(SIM_CMD_SUFFIX);
     if (id_len > sl && strcmp(id + id_len - sl, SIM_CMD_SUFFIX) == 0) {
+        if (p->verifier && json_is_string(value) && json_string_length(value) > 0) {
+            /* The reference executor: nothing runs unless the verifier says valid. */
+            ofc_command_info info;
+            ofc_verdict vd = ofc_verifier_check(p->verifier, key, key_len, payload, payload_len,
+                                                a->uns_id, now_us, &info);
+            if (vd != OFC_VERDICT_VALID) {
+                char detail[200];
+                snprintf(detail, sizeof detail, "%s: %s", ofc_verdict_name(vd),
+                         vd == OFC_VERDICT_POLICY_DENIED ? ofc_policy_str(info.policy)
+                                                         : ofc_verdict_str(vd));
+                r = reject(why, why_size, "%s: refusing %s: %s", a->uuid, id, detail);
+                char method[128];
+                snprintf(method, sizeof method, "%.*s", (int)(id_len - sl), id);
+                emit_outcome(p, a, info.correlation_id, method, false, detail, info.sender);
+                goto out;
+            }
+        }
         r = run_command(p, a, id, id_len, value, why, why_size);
         goto out;
     }

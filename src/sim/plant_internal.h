@@ -10,6 +10,7 @@
 #define OFC_SIM_PLANT_INTERNAL_H
 
 #include "plant.h"
+#include "verifier.h"
 #include "sim_rng.h"
 
 #include <stdbool.h>
@@ -45,6 +46,7 @@ typedef enum sim_beh {
     SIM_BEH_COUNTER,  /* desc->init prefix + a number that grows each turn */
     SIM_BEH_TOGGLE,   /* bool flipped each turn */
     SIM_BEH_STATE,    /* changed only by kind logic, commands or writes */
+    SIM_BEH_OUTCOME,  /* ofc_command_outcome: written only when a command is handled */
     SIM_BEH_PID,      /* PID model output (current_temp, output) */
     SIM_BEH_COND_UA,  /* OPC UA `<Source>_event`, fed by desc->cond->alarms */
     SIM_BEH_COND_MTC, /* MTConnect condition, Normal/Warning/Fault */
@@ -222,6 +224,7 @@ struct plant {
     void *opaque;
     int64_t now_us;
     json_writer jw, jw2;
+    ofc_verifier *verifier; /* borrowed; NULL = execute unsigned commands, as upstream does */
 };
 
 /* plant_kinds.c */
@@ -239,6 +242,7 @@ enum {
     SIM_REG_UNS_ID,
     SIM_REG_REF_BELOW,
     SIM_REG_REF_ABOVE,
+    SIM_REG_OUTCOME,
     SIM_REG__COUNT
 };
 /* Advance kind models (PID) to the plant's virtual time before an item of a is written. */

@@ -6,6 +6,7 @@
  * devices publish; ranges are realistic but invented. What a table cannot say lives here as code:
  * the PID model, barcode reads and the execution of methods.
  */
+#include "commander.h"
 #include "plant_internal.h"
 
 #include "log.h"
@@ -89,6 +90,13 @@ const sim_item_desc sim_reg_items[SIM_REG__COUNT] = {
                            .beh = SIM_BEH_REG,
                            .style = SIM_STYLE_SDK,
                            .vkind = SIM_V_STRING},
+    /* ofconsole's outcome extension (commander.h), reported by this reference executor. */
+    [SIM_REG_OUTCOME] = {.id = OFC_OUTCOME_ATTR,
+                         .type = "OpenFactory",
+                         .tag = OFC_OUTCOME_TAG,
+                         .beh = SIM_BEH_OUTCOME,
+                         .style = SIM_STYLE_SDK,
+                         .vkind = SIM_V_STRING},
 };
 
 /* ---- temperature sensor (MTConnect, va:virtual_assets/temp_sensor/device.xml) ---- */

@@ -8,6 +8,9 @@
  */
 #include "sim_kafka.h"
 
+#include "trust_store.h"
+#include "verifier.h"
+
 #include "log.h"
 #include "plant.h"
 #include "timeutil.h"
@@ -410,6 +413,19 @@ int sim_kafka_run(const ofc_config *cfg, const sim_run_options *opts)
         ofc_log_error("sim: %s", errstr);
         return 1;
     }
+    ofc_trust *trust = NULL;
+    ofc_verifier *verifier = NULL;
+    if (opts->trust_path) {
+        if (ofc_trust_load(opts->trust_path, &trust, errstr, sizeof errstr) != OFC_OK) {
+            ofc_log_error("sim: %s", errstr);
+            plant_destroy(sk.plant);
+            return 1;
+        }
+        verifier = ofc_verifier_new(trust, NULL);
+        plant_set_verifier(sk.plant, verifier);
+        ofc_log_info("sim: verifying every command against %s (%zu keys)", opts->trust_path,
+                     ofc_trust_count(trust));
+    }
     if (!make_clients(&sk, cfg) || !wait_for_cluster(&sk, cfg)) {
         ok = false;
         goto out;
@@ -450,5 +466,7 @@ out:
     if (sk.producer)
         rd_kafka_destroy(sk.producer);
     plant_destroy(sk.plant);
+    ofc_verifier_destroy(verifier);
+    ofc_trust_destroy(trust);
     return ok ? 0 : 1;
 }

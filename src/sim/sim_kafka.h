@@ -25,6 +25,7 @@ typedef struct sim_run_options {
     const char *truth_path;       /* --truth-file or NULL */
     bool deregister_on_exit;      /* --deregister-on-exit */
     int64_t connect_timeout_us;   /* give up when the cluster does not answer at start */
+    const char *trust_path;       /* --trust: verify every command against this trust store */
     bool (*stop_requested)(void); /* polled every tick (the CLI's signal flag) */
 } sim_run_options;
 
