@@ -87,6 +87,11 @@ void tui_panel_clamp(tui_panel *p)
 
 void tui_panel_select(tui_panel *p, size_t row)
 {
+    size_t rows = (size_t)tui_panel_rows(p);
+    /* A jump (not a step) to a row out of view puts it mid-pane, with context around it. */
+    if (rows && (row < p->top || row >= p->top + rows) && row != p->selected + 1 &&
+        row + 1 != p->selected)
+        p->top = row > rows / 2 ? row - rows / 2 : 0;
     p->selected = row;
     tui_panel_clamp(p);
     p->dirty = true;
