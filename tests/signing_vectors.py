@@ -7,6 +7,7 @@ Written from the specification, not from the C code, with PyNaCl (libsodium's Py
                                        {"key": <target>, "record": <record JSON text>,
                                         "public": <base64 public key>}
   signing_vectors.py check-vectors F   regenerate the vectors and compare them with file F
+  signing_vectors.py bench FILE        verify FILE's records as fast as Python can, print the rate
   signing_vectors.py verify-ofc OFC    sign commands with the real `ofc` (keygen + send --dry-run)
                                        and verify every one of them here
 Exit status 0 when every signature verifies.
@@ -147,6 +148,17 @@ def verify_file(path):
     return n
 
 
+def bench(path):
+    import time
+    with open(path, encoding="utf-8") as f:
+        items = [json.loads(line) for line in f if line.strip()]
+    start = time.monotonic()
+    for item in items:
+        verify_record(item["key"], item["record"], item["public"])
+    elapsed = time.monotonic() - start
+    print(len(items), "%.4f" % elapsed)
+
+
 def verify_ofc(ofc):
     work = tempfile.mkdtemp(prefix="ofc-pynacl-")
     keyfile = os.path.join(work, "op.key")
@@ -179,6 +191,8 @@ if __name__ == "__main__":
         generate()
     elif len(sys.argv) == 3 and sys.argv[1] == "verify":
         verify_file(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "bench":
+        bench(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "check-vectors":
         check_vectors(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "verify-ofc":

@@ -61,11 +61,33 @@ ofc_str ofc_strip_py(ofc_str s)
     return (ofc_str){s.ptr + start, end - start};
 }
 
+/* Decimal digits of n into buf (no NUL); returns the count. snprintf was a visible share of
+ * verification time. */
+static size_t put_decimal(char *buf, size_t n)
+{
+    char tmp[24];
+    size_t k = 0;
+    do {
+        tmp[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    for (size_t i = 0; i < k; i++)
+        buf[i] = tmp[k - 1 - i];
+    return k;
+}
+
+static void put_len(json_writer *out, const char *before, size_t n, const char *after)
+{
+    char buf[24];
+    jw_append(out, before, strlen(before));
+    jw_append(out, buf, put_decimal(buf, n));
+    jw_append(out, after, strlen(after));
+}
+
 static void put_field(json_writer *out, const char *label, ofc_str v)
 {
-    char head[64];
-    int n = snprintf(head, sizeof head, "%s:%zu:", label, v.len);
-    jw_append(out, head, (size_t)n);
+    jw_append(out, label, strlen(label));
+    put_len(out, ":", v.len, ":");
     jw_append(out, v.ptr, v.len);
     jw_append(out, "\n", 1);
 }
@@ -106,16 +128,12 @@ ofc_err ofc_command_canonical(const ofc_command_content *c, json_writer *out)
     put_field(out, "sender", ofc_strip_py(c->sender));
     put_field(out, "timestamp", ofc_strip_py(c->timestamp));
     put_field(out, "reason", ofc_strip_py(c->reason));
-    char head[40];
-    int n = snprintf(head, sizeof head, "arguments:%zu\n", c->arg_count);
-    jw_append(out, head, (size_t)n);
+    put_len(out, "arguments:", c->arg_count, "\n");
     for (size_t i = 0; i < c->arg_count; i++) {
         ofc_str v = ofc_strip_py(c->arg_values[order[i]]);
-        n = snprintf(head, sizeof head, "arg:%zu:", names[order[i]].len);
-        jw_append(out, head, (size_t)n);
+        put_len(out, "arg:", names[order[i]].len, ":");
         jw_append(out, names[order[i]].ptr, names[order[i]].len);
-        n = snprintf(head, sizeof head, "=%zu:", v.len);
-        jw_append(out, head, (size_t)n);
+        put_len(out, "=", v.len, ":");
         jw_append(out, v.ptr, v.len);
         jw_append(out, "\n", 1);
     }

@@ -1,0 +1,217 @@
+/* bench/commands: the cost of identity-bound commands on one core, side by side with the peer a
+ * user would otherwise run (PyNaCl verifying the same records in Python):
+ *   - sign: build, canonicalise and sign a command (ofc_command_sign)
+ *   - verify: the full verifier (strict parse, key, binding, signature, window, replay, policy)
+ *   - sign and produce: signed commands through librdkafka to `ofc broker`, counted at delivery
+ * Target: the verifier sustains at least 20,000 commands/s.
+ *
+ * usage: commands [--count N]
+ */
+#include "command.h"
+#include "op_key.h"
+#include "timeutil.h"
+#include "trust_store.h"
+#include "verifier.h"
+
+#include <librdkafka/rdkafka.h>
+#include <sodium.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static double secs_since(int64_t t0)
+{
+    return (double)(ofc_time_mono_us() - t0) / 1e6;
+}
+
+static pid_t spawn(char *const argv[], int out_fd)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (out_fd >= 0) {
+            dup2(out_fd, STDOUT_FILENO);
+            close(out_fd);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static long delivered;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    if (!m->err)
+        delivered++;
+}
+
+int main(int argc, char **argv)
+{
+    long count = 20000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--count") && i + 1 < argc)
+            count = atol(argv[++i]);
+        else {
+            fprintf(stderr, "usage: commands [--count N]\n");
+            return 2;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN);
+    char dir[] = "/tmp/ofc-bench-cmd-XXXXXX", key_path[128], err[512], line[256];
+    if (!mkdtemp(dir) || !ofc_crypto_init())
+        return 1;
+    snprintf(key_path, sizeof key_path, "%s/op.key", dir);
+    if (ofc_op_key_generate("bench-operator", key_path, NULL, err, sizeof err) != OFC_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    ofc_op_key *key;
+    if (ofc_op_key_load(key_path, NULL, &key, err, sizeof err) != OFC_OK)
+        return 1;
+    ofc_trust_line(ofc_op_key_public(key), "bench-operator", line, sizeof line);
+    strcat(line, " roles=operator methods=* uns=*");
+    ofc_trust *trust;
+    if (ofc_trust_parse(line, strlen(line), "bench", &trust, err, sizeof err) != OFC_OK)
+        return 1;
+
+    const char *names[] = {"NewMode", "Ramp"}, *values[] = {"MANUAL", "5"};
+    ofc_signed_command *cmds = calloc((size_t)count, sizeof *cmds);
+    int64_t now = ofc_time_now_us();
+    int64_t t0 = ofc_time_mono_us();
+    for (long i = 0; i < count; i++)
+        if (ofc_command_sign(key, "TEMP-CTRL-001", "SwitchMode", 2, names, values, "benchmark", now,
+                             &cmds[i], err, sizeof err) != OFC_OK)
+            return 1;
+    double sign_s = secs_since(t0);
+
+    /* The ceiling: libsodium's Ed25519 verification alone, over the same canonical size. */
+    unsigned char raw_sig[64], raw_msg[400];
+    memset(raw_msg, 'x', sizeof raw_msg);
+    ofc_op_key_sign(key, raw_msg, sizeof raw_msg, raw_sig);
+    long raw_ok = 0;
+    t0 = ofc_time_mono_us();
+    for (long i = 0; i < count; i++)
+        raw_ok += crypto_sign_verify_detached(raw_sig, raw_msg, sizeof raw_msg,
+                                              ofc_op_key_public(key)) == 0;
+    double raw_s = secs_since(t0);
+
+    ofc_verifier_opts vo = {0, 0, 0, (size_t)count + 1};
+    ofc_verifier *v = ofc_verifier_new(trust, &vo);
+    long valid = 0;
+    t0 = ofc_time_mono_us();
+    for (long i = 0; i < count; i++)
+        valid +=
+            ofc_verifier_check(v, cmds[i].target, strlen(cmds[i].target), cmds[i].record,
+                               cmds[i].record_len, "Demofactory/x", now, NULL) == OFC_VERDICT_VALID;
+    double verify_s = secs_since(t0);
+    ofc_verifier_destroy(v);
+
+    /* The Python peer verifies the very same records. */
+    char records[160];
+    snprintf(records, sizeof records, "%s/records.ndjson", dir);
+    FILE *f = fopen(records, "w");
+    char pk64[64];
+    sodium_bin2base64(pk64, sizeof pk64, ofc_op_key_public(key), 32,
+                      sodium_base64_VARIANT_ORIGINAL);
+    for (long i = 0; i < count; i++) {
+        json_writer jw;
+        jw_init(&jw);
+        jw_object_begin(&jw);
+        jw_key(&jw, "key");
+        jw_string(&jw, cmds[i].target);
+        jw_key(&jw, "record");
+        jw_string_n(&jw, cmds[i].record, cmds[i].record_len);
+        jw_key(&jw, "public");
+        jw_string(&jw, pk64);
+        jw_object_end(&jw);
+        fprintf(f, "%s\n", jw.buf);
+        jw_fini(&jw);
+    }
+    fclose(f);
+    int fds[2];
+    if (pipe(fds))
+        return 1;
+    char *py_argv[] = {"/usr/bin/python3", OFC_TESTS_DIR "/signing_vectors.py", "bench", records,
+                       NULL};
+    pid_t py = spawn(py_argv, fds[1]);
+    close(fds[1]);
+    char out[128] = "";
+    ssize_t n = read(fds[0], out, sizeof out - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    int st;
+    waitpid(py, &st, 0);
+    long py_n = 0;
+    double py_s = 0;
+    sscanf(out, "%ld %lf", &py_n, &py_s);
+
+    /* Sign and produce to a real broker process, counting deliveries. */
+    if (pipe(fds))
+        return 1;
+    char *broker_argv[] = {OFC_BINARY, "broker", NULL};
+    pid_t broker = spawn(broker_argv, fds[1]);
+    close(fds[1]);
+    char boot[256] = "";
+    size_t bl = 0;
+    while (bl < sizeof boot - 1 && read(fds[0], boot + bl, 1) == 1 && boot[bl] != '\n')
+        bl++;
+    boot[bl] = '\0';
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", boot, err, sizeof err);
+    rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, sizeof err);
+    rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    for (long i = 0; i < count; i++)
+        ofc_signed_command_fini(&cmds[i]);
+    t0 = ofc_time_mono_us();
+    for (long i = 0; i < count; i++) {
+        ofc_signed_command c;
+        if (ofc_command_sign(key, "TEMP-CTRL-001", "SwitchMode", 2, names, values, "benchmark",
+                             ofc_time_now_us(), &c, err, sizeof err) != OFC_OK)
+            return 1;
+        while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("ofa_assets"),
+                                 RD_KAFKA_V_KEY(c.target, strlen(c.target)),
+                                 RD_KAFKA_V_VALUE(c.record, c.record_len),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 10);
+        rd_kafka_poll(rk, 0);
+        ofc_signed_command_fini(&c);
+    }
+    rd_kafka_flush(rk, 30000);
+    double produce_s = secs_since(t0);
+    rd_kafka_destroy(rk);
+    kill(broker, SIGTERM);
+    waitpid(broker, &st, 0);
+
+    printf("identity-bound commands, %ld each, one core\n", count);
+    printf("  %-46s %10s %12s\n", "operation", "seconds", "commands/s");
+    printf("  %-46s %10.3f %12.0f\n", "sign (build + canonical + Ed25519)", sign_s, count / sign_s);
+    printf("  %-46s %10.3f %12.0f   (%ld valid)\n", "verify, ofconsole (C, full checks)", verify_s,
+           count / verify_s, valid);
+    if (py_n)
+        printf("  %-46s %10.3f %12.0f\n", "verify, PyNaCl peer (signature + key id only)", py_s,
+               py_n / py_s);
+    printf("  %-46s %10.3f %12.0f   (%ld ok)\n", "ceiling: libsodium Ed25519 verify alone", raw_s,
+           count / raw_s, raw_ok);
+    printf("  %-46s %10.3f %12.0f   (%ld delivered)\n", "sign and produce to ofc broker", produce_s,
+           count / produce_s, delivered);
+    if (py_n)
+        printf("  ratio verify ofconsole / PyNaCl = %.2f\n", (count / verify_s) / (py_n / py_s));
+    printf("  verifier at %.0f%% of the raw Ed25519 ceiling; %s the target of 20,000 commands/s\n",
+           100.0 * raw_s / verify_s, count / verify_s >= 20000 ? "meets" : "MISSES");
+    ofc_op_key_destroy(key);
+    ofc_trust_destroy(trust);
+    free(cmds);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
