@@ -14,6 +14,7 @@
  * Targets (issue 3): p99 < 50 ms, CPU < 0.5 core under the flood, idle < 1 %.
  *
  * usage: tui_latency [--assets N] [--rate R] [--seconds S] [--idle-seconds S] [--warmup S]
+ *                    [-X PROP=VALUE]...   (passed to ofc tui, e.g. -X fetch.wait.max.ms=100)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -156,6 +157,20 @@ static long shown_lag(void)
     return l && l[4] >= '0' && l[4] <= '9' ? strtol(l + 4, NULL, 10) : -1;
 }
 
+/* The records/s the TUI shows; -1 if not found. */
+static double shown_rate(void)
+{
+    static char scr[1 << 16];
+    if (tmux(scr, sizeof scr, "capture-pane", "-p", "-t", "tui", NULL) != 0)
+        return -1;
+    const char *r = strstr(scr, " rec/s");
+    if (!r)
+        return -1;
+    while (r > scr && r[-1] >= '0' && r[-1] <= '9')
+        r--;
+    return atof(r);
+}
+
 static bool screen_has(const char *text)
 {
     static char scr[1 << 16];
@@ -207,6 +222,7 @@ int main(int argc, char **argv)
 {
     const char *assets = "2000", *rate = "20000";
     double seconds = 20, idle_seconds = 20, warmup = 10;
+    char xprops[512] = ""; /* -X properties for ofc tui, to see what a setting costs */
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--assets") == 0)
             assets = argv[i + 1];
@@ -218,9 +234,13 @@ int main(int argc, char **argv)
             idle_seconds = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--warmup") == 0)
             warmup = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "-X") == 0 &&
+                 strlen(xprops) + strlen(argv[i + 1]) + 5 < sizeof xprops)
+            snprintf(xprops + strlen(xprops), sizeof xprops - strlen(xprops), " -X %s",
+                     argv[i + 1]);
         else {
             fprintf(stderr, "usage: tui_latency [--assets N] [--rate R] [--seconds S] "
-                            "[--idle-seconds S] [--warmup S]\n");
+                            "[--idle-seconds S] [--warmup S] [-X PROP=VALUE]...\n");
             return 2;
         }
     }
@@ -246,8 +266,8 @@ int main(int argc, char **argv)
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color OFC_TUI_LATENCY_LOG=%s "
-             "%s tui -b %s --since end 2>%s/tui.err",
-             lat_path, OFC_BINARY, boot, dir);
+             "%s tui -b %s --since end%s 2>%s/tui.err",
+             lat_path, OFC_BINARY, boot, xprops, dir);
     tmux(NULL, 0, "-f", "/dev/null", "new-session", "-d", "-s", "tui", "-x", "120", "-y", "40", cmd,
          NULL);
     tmux(NULL, 0, "set", "-g", "status", "off", NULL);
@@ -260,8 +280,8 @@ int main(int argc, char **argv)
     char *sim_argv[] = {OFC_BINARY, "sim",        "-b",     boot, "--assets", (char *)assets,
                         "--rate",   (char *)rate, "--seed", "1",  NULL};
     pid_t sim = spawn(sim_argv, -1);
-    printf("ofc tui under ofc sim --assets %s --rate %s (warm-up %.0f s, window %.0f s)\n", assets,
-           rate, warmup, seconds);
+    printf("ofc tui%s under ofc sim --assets %s --rate %s (warm-up %.0f s, window %.0f s)\n",
+           xprops, assets, rate, warmup, seconds);
     fflush(stdout);
     sleep_s(warmup / 2);
     tmux(NULL, 0, "send-keys", "-t", "tui", ":asset CNC-001", "Enter", NULL);
@@ -269,12 +289,14 @@ int main(int argc, char **argv)
 
     /* The flood window. */
     long lags[600];
+    double rates[600];
     int nlags = 0;
     int64_t from_us = wall_us();
     double c0 = cpu_seconds(tui), t0 = now_s(), fl0, fr0, fl1, fr1;
     thread_cpu(tui, &fl0, &fr0);
     while (now_s() - t0 < seconds && nlags < 600) {
-        lags[nlags++] = shown_lag();
+        lags[nlags] = shown_lag();
+        rates[nlags++] = shown_rate();
         sleep_s(1.0);
     }
     double c1 = cpu_seconds(tui), t1 = now_s();
@@ -317,7 +339,11 @@ int main(int argc, char **argv)
     printf("\nlag shown on the status line, every second:");
     for (int i = 0; i < nlags; i++)
         printf(" %ld", lags[i]);
-    printf("\n\n%-44s %-14s %-12s %s\n", "measure", "value", "target", "");
+    double rate_sum = 0;
+    for (int i = 0; i < nlags; i++)
+        rate_sum += rates[i];
+    printf("\nrecords/s shown, mean over the window: %.0f\n", nlags ? rate_sum / nlags : 0);
+    printf("\n%-44s %-14s %-12s %s\n", "measure", "value", "target", "");
     printf("%-44s %-14s %-12s %s\n", "keeps up (lag, last third vs first third)",
            kept_up ? "yes" : "no", "no growth", verdict(kept_up));
     char v[64];

@@ -1036,11 +1036,16 @@ static void test_quit_restores_terminal(void **state)
 
 static void test_sigterm_restores_terminal(void **state)
 {
-    /* From the end of ofa_assets: the flood before made a long log to replay. */
-    start_tui("term", 100, 30, "TERM=tmux-256color", "--utc --since end");
+    /* From the end of ofa_assets: the flood before made a long log to replay. The plant is
+     * quiet now, so with --stale-after every asset goes stale while the broker is up. */
+    start_tui("term", 100, 30, "TERM=tmux-256color", "--utc --since end --stale-after 2s");
     expect_text("term", " UTC", 60000);
     expect_text("term", "connected since", 60000);
     expect_text("term", "Demofactory", 60000);
+    expect_text("term", "\xe2\x97\x8c", 30000); /* the stale mark */
+    char *scr = screen("term");
+    assert_null(strstr(scr, "BROKER DOWN"));
+    free(scr);
     assert_int_equal(display("term", "#{alternate_on}"), 1);
     pid_t pid = tui_pid("term");
     assert_true(pid > 1);

@@ -50,7 +50,9 @@ int cmd_tui(int argc, char **argv)
     int opt, rc = 1;
 
     memset(&opts, 0, sizeof opts);
-    setlocale(LC_ALL, "");
+    /* The character set only (UTF-8 output, wcwidth); LC_NUMERIC stays "C" so numbers from the
+     * wire parse the same whatever the operator's locale. */
+    setlocale(LC_CTYPE, "");
     if (!cli_ctx_init(&ctx, argc, argv))
         return 1;
     cli_getopt_reset();

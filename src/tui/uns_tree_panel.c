@@ -136,12 +136,16 @@ static bool subtree_stale(const uns_tree_panel *t, const ofc_uns_node *n)
 static bool restale(uns_tree_panel *t)
 {
     const tui_ctx *ctx = t->base.ctx;
+    /* Connected and no --stale-after: nothing can be stale, no need to walk the subtrees. */
+    bool possible = !ctx->connected || ctx->stale_after_us > 0;
     bool changed = false;
     for (size_t i = 0; i < t->nrows; i++) {
         tree_row *r = &t->rows[i];
-        bool s = r->asset
-                     ? ofc_asset_stale(r->asset, ctx->now_us, ctx->connected, ctx->stale_after_us)
-                     : subtree_stale(t, r->node);
+        bool s = false;
+        if (possible && r->asset)
+            s = ofc_asset_stale(r->asset, ctx->now_us, ctx->connected, ctx->stale_after_us);
+        else if (possible)
+            s = subtree_stale(t, r->node);
         changed |= s != r->stale;
         r->stale = s;
     }
