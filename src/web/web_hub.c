@@ -14,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_REPLIES          4
+/* Replies waiting for a client: more than a burst of requests (web_live.c allows 20) so a
+ * client that reads is never cut off, few enough bytes that one that does not read costs
+ * little before it is closed. */
+#define MAX_REPLIES          32
+#define MAX_REPLY_BYTES      (512 * 1024)
 #define SNAPSHOT_REUSE_US    (2 * 1000000LL)
 #define WEB_USER_FIELD_BYTES 72
 
@@ -56,7 +60,7 @@ struct web_client {
     size_t nparts, part, off;
     bool started;
     web_buf *replies[MAX_REPLIES];
-    size_t nreplies;
+    size_t nreplies, reply_bytes;
     int64_t progress_us; /* last time a frame was taken, or nothing was waiting */
     web_client *prev, *next;
 };
@@ -359,13 +363,15 @@ web_client *web_client_new(web_hub *hub, const char *user, const char *role, boo
     c->snap = SNAP_CONNECT;
     c->progress_us = ofc_time_mono_us();
     web_json_hello(&hub->jw, c->user, c->role, auth, hub->replica, ofc_time_now_us());
-    c->replies[c->nreplies++] = take_jw(hub);
+    c->replies[c->nreplies] = take_jw(hub);
+    c->reply_bytes += c->replies[c->nreplies++]->len;
     if (!c->ch) {
         c->ch = channel_get(hub, "");
         web_json_error(&hub->jw, "too_many_subscriptions",
                        "the server follows too many different subscriptions; showing the whole "
                        "plant");
-        c->replies[c->nreplies++] = take_jw(hub);
+        c->replies[c->nreplies] = take_jw(hub);
+        c->reply_bytes += c->replies[c->nreplies++]->len;
     }
     c->next = hub->clients;
     if (hub->clients)
@@ -407,12 +413,14 @@ void web_client_destroy(web_client *c)
 
 static bool queue_reply(web_client *c, char *why, size_t why_size)
 {
-    if (c->nreplies == MAX_REPLIES) {
-        web_buf_unref(take_jw(c->hub));
+    web_buf *b = take_jw(c->hub);
+    if (c->nreplies == MAX_REPLIES || c->reply_bytes + b->len > MAX_REPLY_BYTES) {
+        web_buf_unref(b);
         snprintf(why, why_size, "too many replies waiting: the client does not read");
         return false;
     }
-    c->replies[c->nreplies++] = take_jw(c->hub);
+    c->reply_bytes += b->len;
+    c->replies[c->nreplies++] = b;
     return true;
 }
 
@@ -466,6 +474,7 @@ static bool start_message(web_client *c)
     web_hub *hub = c->hub;
     web_channel *ch = c->ch;
     if (c->nreplies) {
+        c->reply_bytes -= c->replies[0]->len;
         c->parts[c->nparts++] = c->replies[0];
         memmove(c->replies, c->replies + 1, --c->nreplies * sizeof *c->replies);
         return true;

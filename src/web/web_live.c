@@ -31,15 +31,22 @@ static web_server *server_of(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
-/* Close from inside a callback: tell the peer why, then return -1. */
-static int close_now(web_server *srv, web_live_pss *pss, struct lws *wsi, int code, web_close why,
-                     const char *reason)
+/* Close for something the client sent. Not at once: returning -1 from RECEIVE would leave the
+ * rest of lws's read buffer unparsed, and the peer could miss the close frame. The connection
+ * ignores whatever else arrives and closes at its next writable. */
+static int close_soon(web_server *srv, web_live_pss *pss, struct lws *wsi, int code, web_close why,
+                      const char *reason)
 {
+    if (pss->close_code)
+        return 0;
     srv->counters.closed[why]++;
     ofc_log_info("web: closing %s's connection: %d %s (%s)", pss->user, code, reason,
                  close_labels[why]);
-    lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
-    return -1;
+    pss->close_code = code;
+    snprintf(pss->close_reason, sizeof pss->close_reason, "%s", reason);
+    OFC_FREE(pss->rx);
+    lws_callback_on_writable(wsi);
+    return 0;
 }
 
 /* Close from outside: at the next writable, or at once if the peer stopped reading. */
@@ -110,14 +117,16 @@ static int process(web_server *srv, web_live_pss *pss, struct lws *wsi, const ch
     char why[100], reason[123];
     srv->counters.client_messages++;
     if (!rate_ok(pss))
-        return close_now(srv, pss, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, WEB_CLOSE_RATE,
-                         "rate limit: at most 10 messages a second");
+        return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, WEB_CLOSE_RATE,
+                          "rate limit: at most 10 messages a second");
     if (!web_msg_parse(srv->parser, data, len, &msg, why, sizeof why)) {
         snprintf(reason, sizeof reason, "malformed message: %s", why);
-        return close_now(srv, pss, wsi, CLOSE_MALFORMED, WEB_CLOSE_MALFORMED, reason);
+        /* lws checks UTF-8 first (1007); this keeps the code right should a frame slip by */
+        int code = strstr(why, "UTF-8") ? LWS_CLOSE_STATUS_INVALID_PAYLOAD : CLOSE_MALFORMED;
+        return close_soon(srv, pss, wsi, code, WEB_CLOSE_MALFORMED, reason);
     }
     if (!web_client_handle(pss->client, &msg, why, sizeof why))
-        return close_now(srv, pss, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, WEB_CLOSE_REPLIES, why);
+        return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, WEB_CLOSE_REPLIES, why);
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -125,14 +134,16 @@ static int process(web_server *srv, web_live_pss *pss, struct lws *wsi, const ch
 static int on_receive(web_server *srv, web_live_pss *pss, struct lws *wsi, const char *in,
                       size_t len)
 {
+    if (pss->close_code)
+        return 0; /* closing: nothing more is read */
     if (lws_frame_is_binary(wsi))
-        return close_now(srv, pss, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, WEB_CLOSE_BINARY,
-                         "binary messages are not part of " WEB_PROTOCOL);
+        return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, WEB_CLOSE_BINARY,
+                          "binary messages are not part of " WEB_PROTOCOL);
     bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
     if (!pss->rx && final) {
         if (len > WEB_MSG_MAX)
-            return close_now(srv, pss, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, WEB_CLOSE_TOO_BIG,
-                             "message larger than 4096 bytes");
+            return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, WEB_CLOSE_TOO_BIG,
+                              "message larger than 4096 bytes");
         return process(srv, pss, wsi, in, len);
     }
     if (!pss->rx) {
@@ -141,8 +152,8 @@ static int on_receive(web_server *srv, web_live_pss *pss, struct lws *wsi, const
         pss->rx_pieces = 0;
     }
     if (len > WEB_MSG_MAX - pss->rx_len || ++pss->rx_pieces > MAX_PIECES)
-        return close_now(srv, pss, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, WEB_CLOSE_TOO_BIG,
-                         "message larger than 4096 bytes");
+        return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, WEB_CLOSE_TOO_BIG,
+                          "message larger than 4096 bytes");
     memcpy(pss->rx + pss->rx_len, in, len);
     pss->rx_len += len;
     if (!final)

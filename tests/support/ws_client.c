@@ -192,6 +192,8 @@ bool ws_client_send_text(ws_client *c, const char *text)
 
 void ws_client_feed(ws_client *c, const void *data, size_t len)
 {
+    if (!len)
+        return;
     if (c->in_len + len > c->in_cap) {
         c->in_cap = (c->in_len + len) * 2 + 4096;
         c->in = realloc(c->in, c->in_cap);
@@ -203,6 +205,8 @@ void ws_client_feed(ws_client *c, const void *data, size_t len)
 
 static void append_msg(ws_client *c, const unsigned char *p, size_t n)
 {
+    if (!n && c->msg)
+        return;
     if (c->msg_len + n + 1 > c->msg_cap) {
         c->msg_cap = (c->msg_len + n + 1) * 2;
         c->msg = realloc(c->msg, c->msg_cap);
