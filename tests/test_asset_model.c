@@ -128,6 +128,43 @@ static void test_mtconnect_string_numbers_and_long_values(void **state)
     ofc_model_destroy(m);
 }
 
+static void test_numbers_parse_exactly(void **state)
+{
+    /* The fast path must give strtod's correctly rounded double, bit for bit. */
+    const char *cases[] = {"0",
+                           "-0.5",
+                           "104.37",
+                           "7166",
+                           "0.1",
+                           "-19.391",
+                           "123456789012345",
+                           "1.000000000000001",
+                           "00042.50",
+                           "1e3",
+                           "12345678901234567",
+                           ".5",
+                           "5.",
+                           "-"};
+    ofc_model *m = ofc_model_new(NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ofa_event ev =
+            event("N", "v", OFC_TYPE_SAMPLES, "Samples", "x", OFC_VALUE_STRING, cases[i], 1);
+        ofc_model_apply_event(m, &ev, NULL);
+        const ofc_attr *at = ofc_asset_find_attr(ofc_model_find_asset(m, "N"), "v");
+        char *end;
+        double want = strtod(cases[i], &end);
+        double got;
+        bool numeric = ofc_attr_number(at, &got);
+        if (*end || end == cases[i]) {
+            assert_false(numeric);
+        } else {
+            assert_true(numeric);
+            assert_memory_equal(&got, &want, sizeof got);
+        }
+    }
+    ofc_model_destroy(m);
+}
+
 static void test_history_is_bounded(void **state)
 {
     ofc_model_limits lim = {120, 0, 0};
@@ -517,6 +554,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_value_kinds_and_origin),
         cmocka_unit_test(test_mtconnect_string_numbers_and_long_values),
+        cmocka_unit_test(test_numbers_parse_exactly),
         cmocka_unit_test(test_history_is_bounded),
         cmocka_unit_test(test_conditions_mtconnect_and_opcua),
         cmocka_unit_test(test_methods_json_and_legacy),

@@ -594,10 +594,52 @@ static bool attr_set_value(ofc_attr *at, ofc_value_kind kind, ofc_str v)
 }
 
 /* A number token, or a string that is exactly a finite decimal number (MTConnect sends text). */
+/* Plain decimals ("-12.375", "7166") are most Samples values. With at most 15 significant digits
+ * the integer mantissa and a power of ten up to 1e22 are exact doubles, so one division gives
+ * the correctly rounded result (Clinger's fast path); anything else goes to strtod. */
+static bool parse_plain_decimal(const char *s, size_t len, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    bool neg = false;
+    if (s[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    uint64_t mant = 0;
+    int digits = 0, frac = 0;
+    bool dot = false, any = false;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (mant || c != '0')
+                digits++;
+            if (digits > 15)
+                return false;
+            mant = mant * 10 + (uint64_t)(c - '0');
+            frac += dot;
+            any = true;
+        } else if (c == '.' && !dot) {
+            dot = true;
+        } else {
+            return false;
+        }
+    }
+    if (!any || frac > 22)
+        return false;
+    double d = (double)mant / pow10[frac];
+    *out = neg ? -d : d;
+    return true;
+}
+
 static bool parse_number(const char *s, size_t len, double *out)
 {
     if (len == 0 || len > 64)
         return false;
+    if (parse_plain_decimal(s, len, out))
+        return true;
     char c = s[0];
     if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.'))
         return false;
