@@ -14,21 +14,21 @@
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: ofc tui -b BROKERS [options]\n\n"
-        "The operator console on a terminal: the UNS tree with roll-up states, the selected\n"
-        "asset's attributes, conditions and methods, the plant's active alarms, and the\n"
-        "connection status. Works over SSH at 80x24, in 256/16/8 colours or monochrome.\n\n"
-        "options:\n"
-        "  --ascii                ASCII glyphs only (also used when the locale is not UTF-8)\n"
-        "  --utc                  show times in UTC (the t key toggles)\n"
-        "  --stale-after D        mark an asset stale when nothing arrived for it in D\n"
-        "                         (e.g. 30s, 5m); it is always stale while the broker is away\n"
-        "  --no-color             monochrome (also when NO_COLOR is set, or TERM has "
-        "none)\n" CLI_START_HELP CLI_COMMON_HELP "\n"
-        "environment: OFC_TUI_LATENCY_LOG=PATH appends, per redraw that follows changes, the\n"
-        "wall-clock time and the delay (us) from the oldest change's arrival to the screen.\n\n");
+    fprintf(out,
+            "usage: ofc tui -b BROKERS [options]\n\n"
+            "The operator console on a terminal: the UNS tree with roll-up states, the selected\n"
+            "asset's attributes, conditions and methods, the plant's active alarms, and the\n"
+            "connection status. Works over SSH at 80x24, in 256/16/8 colours or monochrome.\n\n"
+            "options:\n"
+            "  --ascii                ASCII glyphs only (also used when the locale is not UTF-8)\n"
+            "  --utc                  show times in UTC (the t key toggles)\n"
+            "  --stale-after D        mark an asset stale when nothing arrived for it in D\n"
+            "                         (e.g. 30s, 5m); it is always stale while the broker is away\n"
+            "  --no-color             monochrome (also when NO_COLOR is set, or TERM has "
+            "none)\n" CLI_START_HELP CLI_COMMON_HELP "\n"
+            "environment: OFC_TUI_LATENCY_LOG=PATH appends, per redraw that follows changes, the\n"
+            "wall-clock time and the delays (us) from the oldest change's arrival, and from its\n"
+            "source timestamp, to the screen.\n\n");
     actions_print_help(out);
 }
 

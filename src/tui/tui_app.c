@@ -140,6 +140,9 @@ static void on_batch(void *opaque, const ofc_change_batch *batch)
         int64_t t = ch->attr ? ofc_attr_received_us(ch->attr) : ofc_asset_last_update_us(ch->asset);
         if (t && (!app->oldest_change_us || t < app->oldest_change_us))
             app->oldest_change_us = t;
+        int64_t src = ch->attr ? ofc_attr_timestamp_us(ch->attr) : 0;
+        if (src && (!app->oldest_source_us || src < app->oldest_source_us))
+            app->oldest_source_us = src;
     }
     uns_tree_panel_on_batch(app->tree, batch);
     asset_panel_on_batch(app->detail, batch);
@@ -318,10 +321,13 @@ static void draw(tui_app *app)
     }
     int64_t shown = tui_crt_flush(crt);
     if (app->latency && app->oldest_change_us) {
-        fprintf(app->latency, "%lld %lld\n", (long long)shown,
-                (long long)(shown - app->oldest_change_us));
+        /* time shown, arrival -> screen, and source time -> screen (0 when no change carried
+         * a source time); all wall clock, in us */
+        fprintf(app->latency, "%lld %lld %lld\n", (long long)shown,
+                (long long)(shown - app->oldest_change_us),
+                (long long)(app->oldest_source_us ? shown - app->oldest_source_us : 0));
     }
-    app->oldest_change_us = 0;
+    app->oldest_change_us = app->oldest_source_us = 0;
     app->changes_pending = app->urgent = false;
     app->status_dirty = app->msg_dirty = app->legend_dirty = app->frame_dirty = false;
     app->ages_dirty = app->help_dirty = false;

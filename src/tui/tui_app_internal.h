@@ -73,6 +73,7 @@ struct tui_app {
     int64_t last_draw_mono;
     int pace_timer;           /* -1 when not armed */
     int64_t oldest_change_us; /* receive time of the oldest change not yet on screen; 0 none */
+    int64_t oldest_source_us; /* its source (plant) time, for the end-to-end figure; 0 none */
     FILE *latency;
 
     nav_entry nav[NAV_DEPTH];
