@@ -266,7 +266,7 @@ int main(int argc, char **argv)
     boot[n] = '\0';
     close(fds[0]);
 
-    char cmd[1024];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color OFC_TUI_LATENCY_LOG=%s "
              "%s tui -b %s --since end%s 2>%s/tui.err",
