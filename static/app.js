@@ -1073,12 +1073,17 @@ async function login(token) {
   return false;
 }
 
-async function start() {
+// A token in the URL fragment (never sent to the server, removed from the address bar at once)
+// logs in: that is how `scripts/demo` hands out its link.
+async function tokenFromUrl() {
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    history.replaceState(null, '', location.pathname + location.search);
-    await login(decodeURIComponent(m[1])).catch(() => {});
-  }
+  if (!m) return false;
+  history.replaceState(null, '', location.pathname + location.search);
+  return login(decodeURIComponent(m[1])).catch(() => false);
+}
+
+async function start() {
+  await tokenFromUrl();
   try {
     const r = await fetch('/session', { credentials: 'same-origin', cache: 'no-store' });
     if (r.status === 401) { showLogin(); return; }
@@ -1124,6 +1129,12 @@ function wire() {
     }
   });
   $('login').addEventListener('cancel', (ev) => ev.preventDefault());
+  window.addEventListener('hashchange', async () => {
+    if (await tokenFromUrl()) {
+      if ($('login').open) $('login').close();
+      if (!S.ws) connect();
+    }
+  });
   setPane('tree');
   markAll();
 }

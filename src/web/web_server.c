@@ -311,7 +311,7 @@ static struct lws_vhost *make_vhost(web_server *srv, const web_addr *addr, const
     if (srv->tls && !metrics) {
         info.ssl_cert_filepath = srv->opts.cert_path;
         info.ssl_private_key_filepath = srv->opts.key_path;
-        info.options |= LWS_SERVER_OPTION_STS;
+        info.options |= LWS_SERVER_OPTION_STS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.alpn = "http/1.1"; /* upgrades go through one path: HTTP/1.1 */
     }
     struct lws_vhost *vh = lws_create_vhost(srv->context, &info);
