@@ -95,7 +95,7 @@ static void test_time_parse_forms(void **state)
     assert_int_equal(us, 1786353301208000LL);
     assert_true(ofc_time_parse("1786353301208311", 16, &us)); /* epoch us */
     assert_int_equal(us, 1786353301208311LL);
-    assert_true(ofc_time_parse("1786353301", 10, &us)); /* epoch s */
+    assert_true(ofc_time_parse("1786353301", 10, &us));           /* epoch s */
     assert_int_equal(ofc_time_epoch_to_us(INT64_MIN), INT64_MIN); /* no overflow on negation */
     assert_int_equal(us, 1786353301000000LL);
     const char *bad[] = {"",
