@@ -246,6 +246,31 @@ static void test_config_file_errors_name_the_line(void **state)
     ofc_config_destroy(cfg);
 }
 
+static const char *fake_env(const char *name)
+{
+    return strcmp(name, "KAFKA_BROKER") == 0 ? "broker:29092" : NULL;
+}
+
+static const char *bad_env(const char *name)
+{
+    return strcmp(name, "KAFKA_BROKER") == 0 ? "" : NULL;
+}
+
+static void test_config_environment_layer(void **state)
+{
+    char err[256];
+    ofc_config *cfg = ofc_config_new();
+    assert_int_equal(ofc_config_apply_env(cfg, fake_env, err, sizeof err), OFC_OK);
+    assert_string_equal(ofc_config_get(cfg, "brokers"), "broker:29092");
+    /* Flags come after and win. */
+    assert_int_equal(ofc_config_set(cfg, "brokers", "flag:9092", err, sizeof err), OFC_OK);
+    assert_string_equal(ofc_config_get(cfg, "brokers"), "flag:9092");
+    /* An empty variable is as good as unset. */
+    assert_int_equal(ofc_config_apply_env(cfg, bad_env, err, sizeof err), OFC_OK);
+    assert_string_equal(ofc_config_get(cfg, "brokers"), "flag:9092");
+    ofc_config_destroy(cfg);
+}
+
 static void test_error_tables(void **state)
 {
     assert_string_equal(ofc_err_name(OFC_ERR_TIMEOUT), "OFC_ERR_TIMEOUT");
@@ -270,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_json_writer_escapes_and_commas),
         cmocka_unit_test(test_config_validation),
         cmocka_unit_test(test_config_file_errors_name_the_line),
+        cmocka_unit_test(test_config_environment_layer),
         cmocka_unit_test(test_error_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,11 @@ void cli_getopt_reset(void)
     opterr = 1;
 }
 
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
 bool cli_ctx_init(cli_ctx *ctx, int argc, char **argv)
 {
     const char *path = NULL;
@@ -82,6 +87,11 @@ bool cli_ctx_init(cli_ctx *ctx, int argc, char **argv)
         path = ofc_config_default_path();
     if (path && ofc_config_load_file(ctx->cfg, path, err, sizeof err) != OFC_OK) {
         fprintf(stderr, "ofc: config: %s\n", err);
+        cli_ctx_fini(ctx);
+        return false;
+    }
+    if (ofc_config_apply_env(ctx->cfg, env_lookup, err, sizeof err) != OFC_OK) {
+        fprintf(stderr, "ofc: %s\n", err);
         cli_ctx_fini(ctx);
         return false;
     }

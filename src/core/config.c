@@ -316,6 +316,31 @@ ofc_err ofc_config_load_file(ofc_config *cfg, const char *path, char *errstr, si
     return OFC_OK;
 }
 
+/* Environment variable -> property. One table, so `ofc config --help` and the README can list
+ * them and nothing reads the environment elsewhere. */
+static const struct {
+    const char *env;
+    const char *prop;
+} env_props[] = {
+    {"KAFKA_BROKER", "brokers"},
+};
+
+ofc_err ofc_config_apply_env(ofc_config *cfg, const char *(*getenv_fn)(const char *name),
+                             char *errstr, size_t errstr_size)
+{
+    for (size_t i = 0; i < sizeof env_props / sizeof env_props[0]; i++) {
+        const char *v = getenv_fn(env_props[i].env);
+        if (!v || !*v)
+            continue;
+        char inner[400];
+        if (ofc_config_set(cfg, env_props[i].prop, v, inner, sizeof inner) != OFC_OK) {
+            snprintf(errstr, errstr_size, "environment %s: %s", env_props[i].env, inner);
+            return OFC_ERR_CONFIG;
+        }
+    }
+    return OFC_OK;
+}
+
 const char *ofc_config_default_path(void)
 {
     static char home_path[4096];
@@ -395,4 +420,7 @@ void ofc_config_print_help(FILE *out)
         fprintf(out, "  %-20s %s (default: %s)\n", props[i].name, props[i].help, props[i].def);
     fprintf(out, "  %-20s any librdkafka property, e.g. kafka.security.protocol=SASL_SSL\n",
             "kafka.<property>");
+    fprintf(out, "\nenvironment (read after the config file, before flags):\n");
+    for (size_t i = 0; i < sizeof env_props / sizeof env_props[0]; i++)
+        fprintf(out, "  %-20s sets %s\n", env_props[i].env, env_props[i].prop);
 }

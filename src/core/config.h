@@ -42,6 +42,12 @@ ofc_err ofc_config_set(ofc_config *cfg, const char *name, const char *value, cha
 /* Read `name = value` lines ('#' comments, blank lines ignored). Errors name the line. */
 ofc_err ofc_config_load_file(ofc_config *cfg, const char *path, char *errstr, size_t errstr_size);
 
+/* Apply the environment OpenFactory gives its applications (deployment notes §1.3), between the
+ * config file and the flags: KAFKA_BROKER -> brokers. Bad values fail like ofc_config_set().
+ * getenv is passed in so tests need not touch the process environment. */
+ofc_err ofc_config_apply_env(ofc_config *cfg, const char *(*getenv_fn)(const char *name),
+                             char *errstr, size_t errstr_size);
+
 /* The default config file: $OFC_CONFIG, else ~/.config/ofconsole/ofc.conf, else
  * /etc/ofconsole/ofc.conf, whichever exists first; NULL if none. Borrowed static storage. */
 const char *ofc_config_default_path(void);
