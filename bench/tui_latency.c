@@ -395,6 +395,10 @@ int main(int argc, char **argv)
     tmux(NULL, 0, "send-keys", "-t", "tui", "q", NULL);
     for (double q0 = now_s(); kill(tui, 0) == 0 && now_s() - q0 < 10;)
         sleep_s(0.1);
+    tmux(NULL, 0, "kill-server", NULL);
+    const char *tmp = getenv("TMUX_TMPDIR");
+    snprintf(cmd, sizeof cmd, "%s/tmux-%ld/%s", tmp && *tmp ? tmp : "/tmp", (long)getuid(), sock);
+    unlink(cmd); /* tmux leaves its socket file behind */
     kill(broker, SIGTERM);
     wait_status(broker);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -471,9 +471,20 @@ static int group_setup(void **state)
     return 0;
 }
 
+/* tmux leaves its socket file behind when the server is killed. */
+static void remove_socket(void)
+{
+    const char *tmp = getenv("TMUX_TMPDIR");
+    char path[256];
+    snprintf(path, sizeof path, "%s/tmux-%ld/%s", tmp && *tmp ? tmp : "/tmp", (long)getuid(),
+             G.sock);
+    unlink(path);
+}
+
 static int group_teardown(void **state)
 {
     tmux_do("kill-server", NULL);
+    remove_socket();
     if (G.sim.pid > 0)
         proc_stop(&G.sim, 5000);
     proc_stop(&G.broker, 5000);
