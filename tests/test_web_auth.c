@@ -392,7 +392,7 @@ static void test_web_properties(void **state)
     assert_string_equal(ofc_config_get(cfg, "web.listen"), "127.0.0.1:8080");
     assert_string_equal(ofc_config_get(cfg, "web.users"), "");
     assert_int_equal(ofc_config_get_int(cfg, "web.max_clients"), 4096);
-    assert_int_equal(ofc_config_get_int(cfg, "web.delta_interval_ms"), 0);
+    assert_int_equal(ofc_config_get_int(cfg, "web.delta_interval_ms"), 50);
     assert_int_equal(ofc_config_set(cfg, "web.max_clients", "0", err, sizeof err), OFC_ERR_CONFIG);
     assert_int_equal(ofc_config_set(cfg, "web.max_clients", "1000", err, sizeof err), OFC_OK);
     assert_int_equal(ofc_config_set(cfg, "web.delta_interval_ms", "10001", err, sizeof err),

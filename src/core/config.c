@@ -64,8 +64,8 @@ static const ofc_prop props[] = {
     {"web.tls_key", OFC_PROP_STRING, "", 0, 0, NULL, "ofc web: TLS private key, PEM (--key)"},
     {"web.max_clients", OFC_PROP_INT, "4096", 1, 1000000, NULL,
      "ofc web: WebSocket clients served at once"},
-    {"web.delta_interval_ms", OFC_PROP_INT, "0", 0, 10000, NULL,
-     "ofc web: least time between two deltas to a client; 0 sends one per loop turn"},
+    {"web.delta_interval_ms", OFC_PROP_INT, "50", 0, 10000, NULL,
+     "ofc web: least time between two deltas (a flood coalesces); 0: one per loop turn"},
     {"web.stale_after_s", OFC_PROP_INT, "0", 0, 604800, NULL,
      "ofc web: an asset silent this long is shown stale; 0 only while the broker is away"},
 };
