@@ -679,12 +679,12 @@ static bool values_match(const char *scr, void *arg)
     for (int i = 0; i < n; i++) {
         const json_t *want = truth_attr(vc->asset, rows[i].id);
         if (!want) {
-            snprintf(vc->why, sizeof vc->why, "%s not in the truth", rows[i].id);
+            snprintf(vc->why, sizeof vc->why, "%.100s not in the truth", rows[i].id);
             return false;
         }
         if (!value_shows(rows[i].value, want)) {
             char *w = json_dumps(want, JSON_ENCODE_ANY);
-            snprintf(vc->why, sizeof vc->why, "%s shows \"%s\", truth %s", rows[i].id,
+            snprintf(vc->why, sizeof vc->why, "%.100s shows \"%.150s\", truth %.150s", rows[i].id,
                      rows[i].value, w ? w : "?");
             free(w);
             return false;

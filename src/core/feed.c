@@ -192,8 +192,10 @@ ofc_feed *ofc_feed_new(const ofc_config *cfg, ofc_model *model, char *errstr, si
         !set_conf(conf, "enable.auto.offset.store", "false", errstr, errstr_size) ||
         !set_conf(conf, "enable.partition.eof", "true", errstr, errstr_size) ||
         !set_conf(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
-        /* Live latency: the embedded broker does not wake waiting fetches (platform notes). */
-        !set_conf(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) ||
+        /* Live latency against idle cost: the embedded broker does not wake waiting fetches,
+         * so this bounds how late a record is seen; each wait costs a fetch round trip, and at
+         * 10 ms an idle console spent ~0.8 % of a core on them (bench/tui_latency). */
+        !set_conf(conf, "fetch.wait.max.ms", "25", errstr, errstr_size) ||
         /* Replay: in librdkafka 2.0.2 a partition whose prefetch queue passes either limit stops
          * fetching, and its broker thread looks again only after blocking up to 1 s: nothing
          * wakes it when we drain. While catching up we are slower than the fetcher, so the
@@ -201,7 +203,10 @@ ofc_feed *ofc_feed_new(const ofc_config *cfg, ofc_model *model, char *errstr, si
          * 256 MB of prefetch (and 1M records) keeps replay streaming; -X overrides both. */
         !set_conf(conf, "queued.min.messages", "1000000", errstr, errstr_size) ||
         !set_conf(conf, "queued.max.messages.kbytes", "262144", errstr, errstr_size) ||
-        !set_conf(conf, "statistics.interval.ms", "1000", errstr, errstr_size) ||
+        /* Broker state for the status line; outages arrive at once through the error callback,
+         * so statistics only confirm recovery when no data flows. Parsing them was most of an
+         * idle console's own CPU at one second. */
+        !set_conf(conf, "statistics.interval.ms", "5000", errstr, errstr_size) ||
         !set_conf(conf, "log.queue", "true", errstr, errstr_size)) {
         rd_kafka_conf_destroy(conf);
         goto fail;
