@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "audit.h"
 #include "command.h"
 #include "op_key.h"
 #include "timeutil.h"
@@ -504,6 +505,85 @@ static void test_replay_cache_bound_raises_the_floor(void **state)
     ofc_verifier_destroy(v);
 }
 
+static void add_signed(ofc_audit *audit, const ofc_op_key *k, const char *target, int64_t when,
+                       int64_t offset, char *cid_out)
+{
+    const char *names[] = {"NewMode"}, *values[] = {"MANUAL"};
+    ofc_signed_command cmd;
+    char err[256];
+    assert_int_equal(ofc_command_sign(k, target, "SwitchMode", 1, names, values, "audit test", when,
+                                      &cmd, err, sizeof err),
+                     OFC_OK);
+    ofc_origin o = {OFC_ORIGIN_STREAM, 1, offset, when / 1000};
+    ofc_audit_add_record(audit, cmd.target, strlen(cmd.target), cmd.record, cmd.record_len, &o);
+    if (cid_out)
+        strcpy(cid_out, cmd.correlation_id);
+    /* The same record again, later in the log: a replay. */
+    if (offset == 99) {
+        o.offset = 100;
+        ofc_audit_add_record(audit, cmd.target, strlen(cmd.target), cmd.record, cmd.record_len, &o);
+    }
+    ofc_signed_command_fini(&cmd);
+}
+
+static void test_audit_judges_each_command_at_its_time(void **state)
+{
+    ofc_audit *audit = ofc_audit_new(trust, NULL, 4);
+    char cid[37];
+    /* An old command is judged as of when it was written, not as expired now. */
+    add_signed(audit, alice, "LAB-1", NOW - 86400LL * 1000000, 10, cid);
+    add_signed(audit, mallory, "LAB-1", NOW, 11, NULL);
+    const char *unsigned_rec =
+        "{\"ID\":\"Reset_CMD\",\"VALUE\":\"{\\\"header\\\":{\\\"correlation_id\\\":"
+        "\\\"11111111-2222-4333-8444-555555555555\\\",\\\"sender_uuid\\\":\\\"x\\\","
+        "\\\"timestamp\\\":\\\"2026-08-10T09:15:02Z\\\",\\\"signature\\\":null},"
+        "\\\"arguments\\\":{}}\",\"TAG\":\"Method.Command\",\"TYPE\":\"OpenFactory\","
+        "\"attributes\":{\"timestamp\":\"2026-08-10T09:15:02.000Z\"}}";
+    ofc_origin o = {OFC_ORIGIN_STREAM, 0, 12, NOW / 1000};
+    ofc_audit_add_record(audit, "PID-1", 5, unsigned_rec, strlen(unsigned_rec), &o);
+    const char *not_cmd = "{\"ID\":\"temp\",\"VALUE\":1,\"TYPE\":\"Samples\"}";
+    ofc_audit_add_record(audit, "PID-1", 5, not_cmd, strlen(not_cmd), &o);
+    add_signed(audit, alice, "LAB-1", NOW, 99, NULL); /* and its replay at offset 100 */
+
+    assert_int_equal(ofc_audit_count(audit), 4); /* bounded to 4: the oldest went */
+    const ofc_audit_entry *e = ofc_audit_at(audit, 0);
+    assert_string_equal(ofc_audit_status(e), "unknown key");
+    assert_string_equal(e->sender, "mallory");
+    e = ofc_audit_at(audit, 1);
+    assert_string_equal(ofc_audit_status(e), "unsigned");
+    assert_string_equal(e->method, "Reset");
+    e = ofc_audit_at(audit, 2);
+    assert_string_equal(ofc_audit_status(e), "valid");
+    assert_string_equal(e->reason, "audit test");
+    assert_int_equal(e->offset, 99);
+    e = ofc_audit_at(audit, 3);
+    assert_int_equal(e->verdict, OFC_VERDICT_REPLAYED);
+    assert_string_equal(ofc_audit_status(e), "invalid");
+
+    assert_true(ofc_audit_matches(ofc_audit_at(audit, 2), "alice", "LAB-1", NOW - 1, NOW + 1));
+    assert_false(ofc_audit_matches(ofc_audit_at(audit, 2), "bob", NULL, 0, 0));
+    assert_false(ofc_audit_matches(ofc_audit_at(audit, 2), NULL, "PID-1", 0, 0));
+    assert_false(ofc_audit_matches(ofc_audit_at(audit, 2), NULL, NULL, NOW + 1, 0));
+
+    /* The export keeps the signed record, so it can be verified again elsewhere. */
+    json_writer jw;
+    jw_init(&jw);
+    ofc_audit_write_json(ofc_audit_at(audit, 2), &jw);
+    json_t *doc = json_loads(jw.buf, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "valid");
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "record")), "ed25519:"));
+    json_decref(doc);
+    jw_fini(&jw);
+    ofc_audit_destroy(audit);
+
+    /* Without a trust store, signed commands are honestly unknown. */
+    audit = ofc_audit_new(NULL, NULL, 0);
+    add_signed(audit, alice, "LAB-1", NOW, 1, cid);
+    assert_string_equal(ofc_audit_status(ofc_audit_at(audit, 0)), "unknown key");
+    ofc_audit_destroy(audit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_canonical_bytes_match_vectors),
         cmocka_unit_test(test_tamper_matrix),
         cmocka_unit_test(test_replay_cache_bound_raises_the_floor),
+        cmocka_unit_test(test_audit_judges_each_command_at_its_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

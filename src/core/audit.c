@@ -1,0 +1,231 @@
+/* audit: a ring of entries filled from the feed tap; the verifier supplies the judgement. */
+#include "audit.h"
+
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ofc_audit {
+    ofc_trust *empty_trust; /* owned; used when no trust store was given */
+    ofc_verifier *verifier;
+    const ofc_model *model;
+    ofc_audit_entry *ring;
+    size_t cap, head, count;
+    ofc_audit_fn fn;
+    void *fn_opaque;
+};
+
+static void entry_free(ofc_audit_entry *e)
+{
+    free(e->target);
+    free(e->method);
+    free(e->correlation_id);
+    free(e->sender);
+    free(e->key_id);
+    free(e->reason);
+    free(e->timestamp);
+    for (size_t i = 0; i < e->arg_count; i++) {
+        free(e->arg_names[i]);
+        free(e->arg_values[i]);
+    }
+    free(e->arg_names);
+    free(e->arg_values);
+    free(e->record);
+    memset(e, 0, sizeof *e);
+}
+
+ofc_audit *ofc_audit_new(const ofc_trust *trust, const ofc_model *model, size_t max_entries)
+{
+    ofc_audit *a = xcalloc(1, sizeof *a);
+    char err[64];
+    if (!trust) {
+        ofc_trust_parse("", 0, "(none)", &a->empty_trust, err, sizeof err);
+        trust = a->empty_trust;
+    }
+    /* Judged at each record's own time; the replay check still catches a correlation id that
+     * appears twice in the log. */
+    ofc_verifier_opts opts = {0, 0, 0, 0};
+    a->verifier = ofc_verifier_new(trust, &opts);
+    a->model = model;
+    a->cap = max_entries ? max_entries : 100000;
+    a->ring = xcalloc(a->cap, sizeof *a->ring);
+    return a;
+}
+
+void ofc_audit_destroy(ofc_audit *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->count; i++)
+        entry_free(&a->ring[(a->head + i) % a->cap]);
+    free(a->ring);
+    ofc_verifier_destroy(a->verifier);
+    ofc_trust_destroy(a->empty_trust);
+    free(a);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static bool is_command_record(const char *v, size_t len)
+{
+    for (size_t i = 0; v && i + 5 <= len; i++)
+        if (v[i] == '_' && memcmp(v + i, "_CMD\"", 5) == 0)
+            return true;
+    return false;
+}
+
+void ofc_audit_add_record(ofc_audit *a, const void *key, size_t key_len, const void *value,
+                          size_t value_len, const ofc_origin *origin)
+{
+    if (!is_command_record(value, value_len))
+        return;
+    const char *uns = NULL;
+    char uuid[1100];
+    if (a->model && key && key_len < sizeof uuid) {
+        memcpy(uuid, key, key_len);
+        uuid[key_len] = '\0';
+        const ofc_asset *as = ofc_model_find_asset(a->model, uuid);
+        uns = as ? ofc_asset_uns_id(as) : NULL;
+    }
+    int64_t when =
+        origin && origin->timestamp_ms > 0 ? origin->timestamp_ms * 1000 : ofc_time_now_us();
+    ofc_command_info info;
+    ofc_verdict v =
+        ofc_verifier_check(a->verifier, key, key_len, value, value_len, uns, when, &info);
+    if (v == OFC_VERDICT_NOT_COMMAND || v == OFC_VERDICT_BAD_RECORD)
+        return; /* not a command record after all (or not one anybody can read) */
+    if (info.method == NULL && v != OFC_VERDICT_OVERSIZED)
+        return;
+
+    if (a->count == a->cap) {
+        entry_free(&a->ring[a->head]);
+        a->head = (a->head + 1) % a->cap;
+        a->count--;
+    }
+    ofc_audit_entry *e = &a->ring[(a->head + a->count) % a->cap];
+    memset(e, 0, sizeof *e);
+    e->kafka_time_us = when;
+    e->partition = origin ? origin->partition : -1;
+    e->offset = origin ? origin->offset : -1;
+    e->verdict = v;
+    e->policy = info.policy;
+    e->target = key ? xstrndup(key, key_len) : NULL;
+    e->method = dup_or_null(info.method);
+    e->correlation_id = dup_or_null(info.correlation_id);
+    e->sender = dup_or_null(info.sender);
+    e->key_id = dup_or_null(info.key_id);
+    e->reason = dup_or_null(info.reason);
+    e->timestamp = dup_or_null(info.timestamp);
+    e->arg_count = info.arg_count;
+    e->arg_names = xcalloc(info.arg_count ? info.arg_count : 1, sizeof *e->arg_names);
+    e->arg_values = xcalloc(info.arg_count ? info.arg_count : 1, sizeof *e->arg_values);
+    for (size_t i = 0; i < info.arg_count; i++) {
+        e->arg_names[i] = xstrdup(info.arg_names[i]);
+        e->arg_values[i] = xstrdup(info.arg_values[i]);
+    }
+    e->record = value_len <= 65536 ? xstrndup(value, value_len) : NULL;
+    a->count++;
+    if (a->fn)
+        a->fn(a->fn_opaque, e);
+}
+
+static void on_tap(void *opaque, const void *key, size_t key_len, const void *value,
+                   size_t value_len, const ofc_origin *origin)
+{
+    ofc_audit_add_record(opaque, key, key_len, value, value_len, origin);
+}
+
+void ofc_audit_attach(ofc_audit *a, ofc_feed *feed)
+{
+    ofc_feed_set_assets_tap(feed, on_tap, a);
+}
+
+void ofc_audit_on_entry(ofc_audit *a, ofc_audit_fn fn, void *opaque)
+{
+    a->fn = fn;
+    a->fn_opaque = opaque;
+}
+
+size_t ofc_audit_count(const ofc_audit *a)
+{
+    return a->count;
+}
+
+const ofc_audit_entry *ofc_audit_at(const ofc_audit *a, size_t i)
+{
+    return i < a->count ? &a->ring[(a->head + i) % a->cap] : NULL;
+}
+
+const char *ofc_audit_status(const ofc_audit_entry *e)
+{
+    switch (e->verdict) {
+    case OFC_VERDICT_VALID: return "valid";
+    case OFC_VERDICT_UNSIGNED: return "unsigned";
+    case OFC_VERDICT_UNKNOWN_KEY: return "unknown key";
+    default: return "invalid";
+    }
+}
+
+bool ofc_audit_matches(const ofc_audit_entry *e, const char *operator_id, const char *asset,
+                       int64_t since_us, int64_t until_us)
+{
+    if (operator_id && *operator_id && (!e->sender || strcmp(e->sender, operator_id) != 0))
+        return false;
+    if (asset && *asset && (!e->target || strcmp(e->target, asset) != 0))
+        return false;
+    if (since_us && e->kafka_time_us < since_us)
+        return false;
+    if (until_us && e->kafka_time_us > until_us)
+        return false;
+    return true;
+}
+
+static void str_or_null(json_writer *jw, const char *key, const char *v)
+{
+    jw_key(jw, key);
+    if (v)
+        jw_string(jw, v);
+    else
+        jw_null(jw);
+}
+
+void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw)
+{
+    char when[40];
+    ofc_time_format_iso(e->kafka_time_us, 3, when, sizeof when);
+    jw_object_begin(jw);
+    jw_key(jw, "status");
+    jw_string(jw, ofc_audit_status(e));
+    jw_key(jw, "verdict");
+    jw_string(jw, ofc_verdict_name(e->verdict));
+    jw_key(jw, "why");
+    jw_string(jw, e->verdict == OFC_VERDICT_POLICY_DENIED ? ofc_policy_str(e->policy)
+                                                          : ofc_verdict_str(e->verdict));
+    jw_key(jw, "time");
+    jw_string(jw, when);
+    str_or_null(jw, "operator", e->sender);
+    str_or_null(jw, "key_id", e->key_id);
+    str_or_null(jw, "target", e->target);
+    str_or_null(jw, "method", e->method);
+    str_or_null(jw, "correlation_id", e->correlation_id);
+    str_or_null(jw, "timestamp", e->timestamp);
+    str_or_null(jw, "reason", e->reason);
+    jw_key(jw, "arguments");
+    jw_object_begin(jw);
+    for (size_t i = 0; i < e->arg_count; i++) {
+        jw_key(jw, e->arg_names[i]);
+        jw_string(jw, e->arg_values[i]);
+    }
+    jw_object_end(jw);
+    jw_key(jw, "partition");
+    jw_int(jw, e->partition);
+    jw_key(jw, "offset");
+    jw_int(jw, e->offset);
+    str_or_null(jw, "record", e->record);
+    jw_object_end(jw);
+}

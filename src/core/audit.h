@@ -1,0 +1,63 @@
+/* audit: every command record (<method>_CMD) the feed reads on ofa_assets, with who sent it, what
+ * it asked, why, and whether its signature and policy hold: the audit view of the TUI and web.
+ *
+ * Records come through the feed's raw tap, so the audit covers what the console read: from the
+ * beginning of the retained log by default, and it is rebuilt the same way after a restart.
+ * Each is judged by the verifier at the record's own Kafka time (an old command is judged as of
+ * when it was sent, not as expired today). Without a trust store every signed command shows as
+ * unknown_key and unsigned ones as unsigned: the status is still true. The raw record is kept so
+ * an NDJSON export carries the signature for anyone to re-verify.
+ */
+#ifndef OFC_AUDIT_H
+#define OFC_AUDIT_H
+
+#include "asset_model.h"
+#include "feed.h"
+#include "json_writer.h"
+#include "trust_store.h"
+#include "verifier.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ofc_audit_entry {
+    int64_t kafka_time_us; /* when the record was written (Kafka timestamp) */
+    int32_t partition;
+    int64_t offset;
+    ofc_verdict verdict;
+    ofc_policy policy; /* for OFC_VERDICT_POLICY_DENIED */
+    char *target, *method, *correlation_id, *sender, *key_id, *reason, *timestamp;
+    size_t arg_count;
+    char **arg_names, **arg_values;
+    char *record; /* the record as read (JSON), signature included */
+} ofc_audit_entry;
+
+typedef struct ofc_audit ofc_audit;
+typedef void (*ofc_audit_fn)(void *opaque, const ofc_audit_entry *entry);
+
+/* trust may be NULL (statuses as above); it and model are borrowed. Keeps the newest max_entries
+ * (0 = 100,000). Owned by the caller. */
+ofc_audit *ofc_audit_new(const ofc_trust *trust, const ofc_model *model, size_t max_entries);
+void ofc_audit_destroy(ofc_audit *audit);
+
+/* Take the feed's ofa_assets tap (one tap per feed). */
+void ofc_audit_attach(ofc_audit *audit, ofc_feed *feed);
+/* Feed one record by hand (tests, stdin tools). */
+void ofc_audit_add_record(ofc_audit *audit, const void *key, size_t key_len, const void *value,
+                          size_t value_len, const ofc_origin *origin);
+void ofc_audit_on_entry(ofc_audit *audit, ofc_audit_fn fn, void *opaque);
+
+size_t ofc_audit_count(const ofc_audit *audit);
+/* Oldest first; valid until the entry is pushed out or the audit destroyed. */
+const ofc_audit_entry *ofc_audit_at(const ofc_audit *audit, size_t i);
+
+/* A one-word status for screens: "valid", "unsigned", "unknown key", or "invalid". */
+const char *ofc_audit_status(const ofc_audit_entry *e);
+/* Filters: NULL or 0 matches all. operator and asset match exactly; times are Kafka times. */
+bool ofc_audit_matches(const ofc_audit_entry *e, const char *operator_id, const char *asset,
+                       int64_t since_us, int64_t until_us);
+/* One NDJSON object: status, verdict, who, what, why, when, where, and the raw record. */
+void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw);
+
+#endif
