@@ -9,7 +9,8 @@
 // assets under their UNS paths; a value changes in the page when the sim changes it; an alarm
 // raised on the wire shows in the banner and the list; the filter narrows the tree; an asset
 // named <img src=x onerror=alert(1)> and HTML in values appear as text and no script runs; the
-// keys work; CSV export downloads the table; with the server gone the page says it is offline
+// keys work; CSV export downloads the table; a broker outage marks the plant stale and is
+// shown, then recovers; with the server gone the page says it is offline
 // and comes back by itself when a server with the same secret returns (no new login); over TLS
 // the page, the cookie (Secure, __Host-) and the WebSocket (wss) work; a seq gap makes the page
 // ask for a resync and a "behind" snapshot is announced (against a scripted fake server).
@@ -358,6 +359,18 @@ try {
     assert.ok(await metric(port, token, 'ofc_web_refused_total{reason="origin"}') > refused0);
     await other.close();
     evil.close();
+  });
+
+  await step('broker outage: the page marks the plant stale and says so, then recovers', async () => {
+    broker.kill('SIGUSR1'); // ofc broker: every broker down, connections refused
+    await page.waitForFunction(() => /broker unreachable/.test(document.getElementById('st-conn').textContent),
+      null, { timeout: LONG });
+    await page.waitForSelector('#tree .glyph.st-stale', { timeout: LONG });
+    assert.ok(await page.isVisible('#tree [data-uuid="CNC-001"]')); // the last known plant stays
+    broker.kill('SIGUSR2');
+    await page.waitForFunction(() => /broker connected/.test(document.getElementById('st-conn').textContent),
+      null, { timeout: LONG });
+    await page.waitForFunction(() => !document.querySelector('#tree .glyph.st-stale'), null, { timeout: LONG });
   });
 
   await step('server gone: the page says it is offline, then comes back by itself', async () => {
