@@ -620,7 +620,11 @@ function renderDetail(full) {
         spark = el('canvas', 'spark');
         trendTd.append(spark);
       }
-      tr.append(el('td', 'mono', at.id), value, age, trendTd, el('td', 'type', at.type), el('td', 'tag', tagLocal(at.tag)));
+      const idTd = el('td', 'mono', at.id);
+      idTd.title = at.id;
+      const tagTd = el('td', 'tag', tagLocal(at.tag));
+      tagTd.title = at.tag || '';
+      tr.append(idTd, value, age, trendTd, el('td', 'type', at.type), tagTd);
       tr.addEventListener('click', () => { S.attrCursor = at.id; if (at.type === 'Samples') S.trendAttr = at.id; setPane('detail'); S.dirty.detail = true; schedule(); });
       tbody.append(tr);
       attrRows.set(at.id, { tr, value, age, spark });
@@ -651,7 +655,9 @@ function renderDetail(full) {
     tr.dataset.attr = at.id;
     const stTd = el('td');
     stTd.append(stateMark(level === 'fault' || level === 'warning' || level === 'unavailable' ? level : 'normal'));
-    tr.append(stTd, el('td', 'mono', at.id), el('td', 'value', valueText(at.value)), el('td', 'tag', tagLocal(at.tag)),
+    const msg = el('td', 'value', valueText(at.value));
+    msg.title = valueText(at.value);
+    tr.append(stTd, el('td', 'mono', at.id), msg, el('td', 'tag', tagLocal(at.tag)),
               el('td', 'age', fmtAge(now() - attrTime(at))));
     cb.append(tr);
   }
@@ -700,8 +706,9 @@ function renderAlarms() {
     tr.dataset.asset = al.asset;
     const lv = el('td');
     lv.append(stateMark(al.level === 'fault' ? 'fault' : 'warning'));
-    tr.append(lv, el('td', 'mono', fmtTime(parseTime(al.since))), el('td', 'mono', al.asset),
-              el('td', 'mono', al.id), el('td', 'msg', valueText(al.value)));
+    const what = el('td');
+    what.append(el('span', 'who', `${al.asset} · ${al.id}`), el('span', 'msg', valueText(al.value)));
+    tr.append(lv, el('td', 'mono', fmtTime(parseTime(al.since))), what);
     tr.title = al.uns_id || '';
     tr.classList.toggle('selected', S.pane === 'alarms' && i === S.alarmCursor);
     tr.addEventListener('click', () => { S.alarmCursor = i; selectAsset(al.asset); });
