@@ -60,7 +60,8 @@ set(OFC_MAN_COMMANDS
     "web|serve the live plant to browsers"
     "keygen|make an operator signing key pair"
     "send|sign and send one command"
-    "verify|check command records against a trust store")
+    "verify|check command records against a trust store"
+    "health|ask a running ofc web whether it is healthy")
 foreach(entry IN LISTS OFC_MAN_COMMANDS)
   string(REPLACE "|" ";" parts "${entry}")
   list(GET parts 0 cmd)

@@ -18,5 +18,6 @@ int cmd_web(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_health(int argc, char **argv);
 
 #endif

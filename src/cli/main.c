@@ -15,6 +15,7 @@ static const ofc_command commands[] = {
     {"keygen", "make an operator's signing key pair", cmd_keygen},
     {"send", "sign and send one command, and follow it to its outcome", cmd_send},
     {"verify", "check command records against a trust store", cmd_verify},
+    {"health", "ask a running ofc web whether it is healthy (container probes)", cmd_health},
 };
 
 static void usage(FILE *out)
