@@ -248,7 +248,20 @@ static void test_config_file_errors_name_the_line(void **state)
 
 static const char *fake_env(const char *name)
 {
-    return strcmp(name, "KAFKA_BROKER") == 0 ? "broker:29092" : NULL;
+    if (strcmp(name, "KAFKA_BROKER") == 0)
+        return "broker:29092";
+    if (strcmp(name, "PORT") == 0)
+        return "8081";
+    if (strcmp(name, "OFC_HISTORY_POINTS") == 0)
+        return "240";
+    if (strcmp(name, "OFC_START_SINCE") == 0)
+        return "2h";
+    return NULL;
+}
+
+static const char *wrong_env(const char *name)
+{
+    return strcmp(name, "OFC_HISTORY_POINTS") == 0 ? "many" : NULL;
 }
 
 static const char *bad_env(const char *name)
@@ -262,6 +275,11 @@ static void test_config_environment_layer(void **state)
     ofc_config *cfg = ofc_config_new();
     assert_int_equal(ofc_config_apply_env(cfg, fake_env, err, sizeof err), OFC_OK);
     assert_string_equal(ofc_config_get(cfg, "brokers"), "broker:29092");
+    assert_string_equal(ofc_config_get(cfg, "web.listen"), "0.0.0.0:8081");
+    assert_int_equal(ofc_config_get_int(cfg, "history.points"), 240);
+    assert_string_equal(ofc_config_get(cfg, "start.since"), "2h");
+    assert_int_equal(ofc_config_apply_env(cfg, wrong_env, err, sizeof err), OFC_ERR_CONFIG);
+    assert_non_null(strstr(err, "OFC_HISTORY_POINTS"));
     /* Flags come after and win. */
     assert_int_equal(ofc_config_set(cfg, "brokers", "flag:9092", err, sizeof err), OFC_OK);
     assert_string_equal(ofc_config_get(cfg, "brokers"), "flag:9092");

@@ -316,25 +316,48 @@ ofc_err ofc_config_load_file(ofc_config *cfg, const char *path, char *errstr, si
     return OFC_OK;
 }
 
-/* Environment variable -> property. One table, so `ofc config --help` and the README can list
- * them and nothing reads the environment elsewhere. */
+/* OpenFactory's application environment (deployment notes §1.3) -> property; value_fmt turns the
+ * variable into the property's form. Then every property can also be set as OFC_<NAME>, its name
+ * upper-cased with dots as underscores (OFC_WEB_USERS=/run/secrets/users): containers and Swarm
+ * stacks configure through the environment, and secrets arrive as files named there. */
 static const struct {
     const char *env;
     const char *prop;
+    const char *prefix; /* put before the value */
 } env_props[] = {
-    {"KAFKA_BROKER", "brokers"},
+    {"KAFKA_BROKER", "brokers", ""},
+    {"PORT", "web.listen", "0.0.0.0:"}, /* OpenFactory routes to PORT on every interface */
 };
+
+static void env_name_of(const char *prop, char *out, size_t size)
+{
+    size_t n = (size_t)snprintf(out, size, "OFC_");
+    for (const char *p = prop; *p && n + 1 < size; p++)
+        out[n++] = *p == '.' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+    out[n] = '\0';
+}
 
 ofc_err ofc_config_apply_env(ofc_config *cfg, const char *(*getenv_fn)(const char *name),
                              char *errstr, size_t errstr_size)
 {
+    char inner[400], value[1024], env[128];
     for (size_t i = 0; i < sizeof env_props / sizeof env_props[0]; i++) {
         const char *v = getenv_fn(env_props[i].env);
         if (!v || !*v)
             continue;
-        char inner[400];
-        if (ofc_config_set(cfg, env_props[i].prop, v, inner, sizeof inner) != OFC_OK) {
+        snprintf(value, sizeof value, "%s%s", env_props[i].prefix, v);
+        if (ofc_config_set(cfg, env_props[i].prop, value, inner, sizeof inner) != OFC_OK) {
             snprintf(errstr, errstr_size, "environment %s: %s", env_props[i].env, inner);
+            return OFC_ERR_CONFIG;
+        }
+    }
+    for (size_t i = 0; i < PROP_COUNT; i++) {
+        env_name_of(props[i].name, env, sizeof env);
+        const char *v = getenv_fn(env);
+        if (!v || !*v)
+            continue;
+        if (ofc_config_set(cfg, props[i].name, v, inner, sizeof inner) != OFC_OK) {
+            snprintf(errstr, errstr_size, "environment %s: %s", env, inner);
             return OFC_ERR_CONFIG;
         }
     }
@@ -423,4 +446,6 @@ void ofc_config_print_help(FILE *out)
     fprintf(out, "\nenvironment (read after the config file, before flags):\n");
     for (size_t i = 0; i < sizeof env_props / sizeof env_props[0]; i++)
         fprintf(out, "  %-20s sets %s\n", env_props[i].env, env_props[i].prop);
+    fprintf(out, "  %-20s sets any property, e.g. OFC_START_SINCE=2h, OFC_WEB_USERS=FILE\n",
+            "OFC_<NAME>");
 }

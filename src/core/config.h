@@ -42,8 +42,9 @@ ofc_err ofc_config_set(ofc_config *cfg, const char *name, const char *value, cha
 /* Read `name = value` lines ('#' comments, blank lines ignored). Errors name the line. */
 ofc_err ofc_config_load_file(ofc_config *cfg, const char *path, char *errstr, size_t errstr_size);
 
-/* Apply the environment OpenFactory gives its applications (deployment notes §1.3), between the
- * config file and the flags: KAFKA_BROKER -> brokers. Bad values fail like ofc_config_set().
+/* Apply the environment between the config file and the flags: the variables OpenFactory gives
+ * its applications (KAFKA_BROKER -> brokers, PORT -> web.listen 0.0.0.0:PORT), then OFC_<NAME>
+ * for any property (dots as underscores). Bad values fail like ofc_config_set().
  * getenv is passed in so tests need not touch the process environment. */
 ofc_err ofc_config_apply_env(ofc_config *cfg, const char *(*getenv_fn)(const char *name),
                              char *errstr, size_t errstr_size);
