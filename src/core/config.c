@@ -37,6 +37,16 @@ static const ofc_prop props[] = {
      "ksqlDB availability table (wire 3.3)"},
     {"topic.assets_table", OFC_PROP_STRING, "ASSETS", 0, 0, NULL,
      "ksqlDB ASSETS table sink, latest value per ASSET|ID (wire 3.2)"},
+    {"topic.docker_services", OFC_PROP_STRING, "docker_services_topic", 0, 0, NULL,
+     "ksqlDB docker services table (ofc web deregisters from it)"},
+    {"topic.metrics_targets", OFC_PROP_STRING, "metrics_targets_topic", 0, 0, NULL,
+     "Prometheus targets of OpenFactory apps (ofc web registers there)"},
+    {"app.uuid", OFC_PROP_STRING, "", 0, 0, NULL,
+     "ofc web: OpenFactory application identity (APP_UUID); empty: register nothing"},
+    {"app.task_slot", OFC_PROP_INT, "0", 0, 100000, NULL,
+     "ofc web: Swarm task slot (SWARM_TASK_SLOT), appended to app.uuid with several replicas"},
+    {"app.replicas", OFC_PROP_INT, "1", 1, 100000, NULL,
+     "ofc web: replicas of the service (SWARM_REPLICAS)"},
     {"start.since", OFC_PROP_START, "beginning", 0, 0, NULL,
      "where to start reading the asset stream: beginning, end, a duration ago (2h) or a time"},
     {"start.table", OFC_PROP_BOOL, "false", 0, 0, NULL,
@@ -327,6 +337,9 @@ static const struct {
 } env_props[] = {
     {"KAFKA_BROKER", "brokers", ""},
     {"PORT", "web.listen", "0.0.0.0:"}, /* OpenFactory routes to PORT on every interface */
+    {"APP_UUID", "app.uuid", ""},
+    {"SWARM_TASK_SLOT", "app.task_slot", ""},
+    {"SWARM_REPLICAS", "app.replicas", ""},
 };
 
 static void env_name_of(const char *prop, char *out, size_t size)
