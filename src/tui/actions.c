@@ -67,6 +67,21 @@ static unsigned act_repaint(tui_app *app)
     return tui_app_repaint(app);
 }
 
+static unsigned act_invoke(tui_app *app)
+{
+    return tui_app_invoke(app);
+}
+
+static unsigned act_commands(tui_app *app)
+{
+    return tui_app_show_commands(app);
+}
+
+static unsigned act_audit(tui_app *app)
+{
+    return tui_app_toggle_audit(app);
+}
+
 static const tui_action actions[] = {
     {TUI_KEY_CHAR, 'q', false, "q", "quit", act_quit},
     {TUI_KEY_F10, 0, false, "F10", "quit", act_quit},
@@ -75,14 +90,19 @@ static const tui_action actions[] = {
     {TUI_KEY_CHAR, '/', false, "/", "filter live across UNS path, attribute ID, value, alarm text",
      act_filter},
     {TUI_KEY_ESC, 0, false, "Esc", "clear the filter", act_clear_filter},
-    {TUI_KEY_CHAR, ':', false, ":", "command line (:asset :uns :alarms :save :q), with history",
-     act_command},
+    {TUI_KEY_CHAR, ':', false, ":",
+     "command line (:asset :uns :alarms :call :audit :save :q), with history", act_command},
     {TUI_KEY_TAB, 0, false, "Tab", "next pane (tree, detail, alarms)", act_next_pane},
     {TUI_KEY_BTAB, 0, false, "S-Tab", "previous pane", act_prev_pane},
     {TUI_KEY_CHAR, '-', false, "-", "back to where you were", act_back},
     {TUI_KEY_CHAR, 't', false, "t", "clock and times in local time / UTC", act_clock},
     {TUI_KEY_CHAR, 'f', false, "f", "alarm list follows the newest again", act_follow},
     {TUI_KEY_CHAR, 'a', false, "a", "go to the alarm list", act_alarms},
+    {TUI_KEY_CHAR, 'x', false, "x",
+     "send the method on the cursor row (detail pane): form, review, y confirms", act_invoke},
+    {TUI_KEY_CHAR, 'c', false, "c", "this session's commands and their states", act_commands},
+    {TUI_KEY_CHAR, 'A', false, "A", "audit view: every command in the log, verified (again: close)",
+     act_audit},
     {TUI_KEY_CHAR, 'l', true, "^L", "repaint the screen", act_repaint},
 };
 
@@ -139,6 +159,27 @@ static bool cmd_save(tui_app *app, const char *arg, bool force)
     return tui_app_save(app, arg, force);
 }
 
+static bool cmd_call(tui_app *app, const char *arg, bool force)
+{
+    if (!*arg) {
+        tui_app_message(app, true,
+                        ":call needs a method of the shown asset, e.g. :call SwitchMode");
+        return false;
+    }
+    return tui_app_call(app, arg);
+}
+
+static bool cmd_commands(tui_app *app, const char *arg, bool force)
+{
+    tui_app_show_commands(app);
+    return true;
+}
+
+static bool cmd_audit(tui_app *app, const char *arg, bool force)
+{
+    return tui_app_audit(app, arg);
+}
+
 static bool cmd_quit(tui_app *app, const char *arg, bool force)
 {
     tui_app_quit(app);
@@ -155,7 +196,13 @@ static const tui_command commands[] = {
     {"asset", "ID", "show an asset (its uuid)", cmd_asset},
     {"uns", "PATH", "show a UNS node, e.g. Demofactory/Machining", cmd_uns},
     {"alarms", "", "go to the alarm list", cmd_alarms},
-    {"save", "FILE", "save the pane: CSV, or NDJSON for .ndjson/.jsonl; :save! overwrites",
+    {"call", "METHOD", "send a method of the shown asset (form, review, y confirms)", cmd_call},
+    {"commands", "", "this session's commands and their states", cmd_commands},
+    {"audit", "[FILTERS]",
+     "audit view; filters operator=ID asset=UUID since=2h until=TIME (none: all)", cmd_audit},
+    {"save", "FILE",
+     "save the pane (the audit with signed records): CSV, or NDJSON for .ndjson/.jsonl; :save! "
+     "overwrites",
      cmd_save},
     {"q", "", "quit", cmd_quit},
     {"quit", "", "quit", cmd_quit},

@@ -92,8 +92,13 @@ static detail_row *push(asset_panel *a, row_kind kind)
 
 static void section(asset_panel *a, int which, const char *title, size_t n)
 {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s (%zu)", title, n);
+    char buf[160];
+    if (which == 2)
+        snprintf(buf, sizeof buf, "%s (%zu)  %s", title, n,
+                 a->base.ctx->can_command ? "Enter or x: send"
+                                          : "read-only: no operator key (--key)");
+    else
+        snprintf(buf, sizeof buf, "%s (%zu)", title, n);
     detail_row *r = push(a, ROW_SECTION);
     r->text = xstrdup(buf);
     r->section = which;
@@ -259,6 +264,14 @@ void asset_panel_on_batch(asset_panel *a, const ofc_change_batch *batch)
 void asset_panel_on_filter(asset_panel *a)
 {
     a->rebuild = true;
+}
+
+const ofc_attr *asset_panel_selected_method(const asset_panel *a)
+{
+    if (!a->asset || a->base.selected >= a->nrows)
+        return NULL;
+    const detail_row *r = &a->rows[a->base.selected];
+    return r->kind == ROW_METHOD ? r->attr : NULL;
 }
 
 bool asset_panel_link(asset_panel *a, const ofc_asset **asset, const char **path)
@@ -537,6 +550,8 @@ void asset_panel_draw_ages(asset_panel *a)
 static unsigned ap_on_key(tui_panel *p, const tui_key *key)
 {
     bool ch = key->code == TUI_KEY_CHAR && !key->ctrl;
+    if (key->code == TUI_KEY_ENTER && asset_panel_selected_method(ap_of(p)))
+        return TUI_HANDLED | TUI_INVOKE;
     if (key->code == TUI_KEY_ENTER || key->code == TUI_KEY_RIGHT || (ch && key->ch == 'l')) {
         const ofc_asset *asset;
         const char *path;
@@ -585,6 +600,7 @@ static const tui_help_line ap_help[] = {
     {"Up/Down j/k", "move"},
     {"PgUp/PgDn Home/End", "page, first / last row"},
     {"Enter Right l", "open the device, helper or node on the cursor row"},
+    {"Enter x (method)", "send the method: form, review of the signed record, y to send"},
     {"Left h", "back to the tree"},
     {":save FILE", "save these attributes (CSV, or NDJSON for .ndjson/.jsonl)"},
     {NULL, NULL},

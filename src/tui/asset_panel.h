@@ -3,8 +3,9 @@
  * For an asset: its type, availability, state and UNS path, its device or helper assets, then
  * its attributes (ID, value, type, tag without namespace, age of the value, a sparkline of the
  * recent history of Samples), its conditions (level, alarm text, since) and its advertised
- * methods with their arguments. Rows are rebuilt when a batch touches the shown asset; values
- * are read from the model at draw time. Once a second only the age cells are redrawn.
+ * methods with their arguments (Enter or x on one opens the command flow: TUI_INVOKE). Rows are
+ * rebuilt when a batch touches the shown asset; values are read from the model at draw time. Once a
+ * second only the age cells are redrawn.
  */
 #ifndef OFC_TUI_ASSET_PANEL_H
 #define OFC_TUI_ASSET_PANEL_H
@@ -28,6 +29,9 @@ void asset_panel_on_filter(asset_panel *a);
 void asset_panel_sync(asset_panel *a);
 /* Redraw only the age cells of the visible rows (the once-a-second clock). */
 void asset_panel_draw_ages(asset_panel *a);
+
+/* The method on the cursor row (a row of the Methods section), or NULL. */
+const ofc_attr *asset_panel_selected_method(const asset_panel *a);
 
 /* What the cursor row leads to (Enter): an asset (device, helper, an asset of the node) or a
  * UNS path (a child node). False when the row leads nowhere. */

@@ -94,6 +94,23 @@ int cf_width(const char *text, bool ascii)
     return w;
 }
 
+size_t cf_wrap(const char *text, int width, bool ascii)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t used = 0;
+    int w = 0;
+    while (p[used]) {
+        long cp;
+        size_t n = utf8_decode(p + used, &cp);
+        int cw = shape((const char *)p + used, n, cp, ascii).width;
+        if (w + cw > width && used > 0)
+            break;
+        w += cw;
+        used += n;
+    }
+    return used;
+}
+
 static size_t put(char *out, size_t size, size_t pos, const char *bytes, size_t len)
 {
     if (pos + len < size) {

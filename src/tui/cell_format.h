@@ -72,6 +72,12 @@ int cf_width(const char *text, bool ascii);
  * be CF_CELL_BYTES(width). Returns the bytes written (excluding the NUL). */
 size_t cf_fit(char *out, size_t out_size, const char *text, int width, cf_align align, bool ascii);
 
+/* The first line of text wrapped at `width` columns: the number of bytes of the longest prefix
+ * that fits (never splitting a character; at least one character when text is not empty, so a
+ * caller always progresses). Text is cut where the width runs out, not at spaces, so the lines
+ * joined give the text back byte for byte (the review of a command's exact record). */
+size_t cf_wrap(const char *text, int width, bool ascii);
+
 /* ---- values ---- */
 
 /* Elapsed time, two units at most: "4s", "2m05s", "1h02m", "3d04h"; "-" when unknown

@@ -122,14 +122,14 @@ bool tui_export_write(FILE *out, const tui_table *t, tui_export_format fmt)
     return fflush(out) == 0 && !ferror(out);
 }
 
-bool tui_export_save(const tui_table *t, const char *path, bool force, char *msg, size_t msg_size)
+FILE *tui_export_create(const char *path, bool force, char *full, size_t full_size, char *msg,
+                        size_t msg_size)
 {
-    char full[4096];
     const char *home = getenv("HOME");
     if (strncmp(path, "~/", 2) == 0 && home)
-        snprintf(full, sizeof full, "%s/%s", home, path + 2);
+        snprintf(full, full_size, "%s/%s", home, path + 2);
     else
-        snprintf(full, sizeof full, "%s", path);
+        snprintf(full, full_size, "%s", path);
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
     int fd = open(full, flags, 0644);
     if (fd < 0) {
@@ -137,14 +137,22 @@ bool tui_export_save(const tui_table *t, const char *path, bool force, char *msg
             snprintf(msg, msg_size, "%s exists; :save! %s overwrites it", full, path);
         else
             snprintf(msg, msg_size, "cannot save to %s: %s", full, strerror(errno));
-        return false;
+        return NULL;
     }
     FILE *out = fdopen(fd, "w");
     if (!out) {
         snprintf(msg, msg_size, "cannot save to %s: %s", full, strerror(errno));
         close(fd);
-        return false;
     }
+    return out;
+}
+
+bool tui_export_save(const tui_table *t, const char *path, bool force, char *msg, size_t msg_size)
+{
+    char full[4096];
+    FILE *out = tui_export_create(path, force, full, sizeof full, msg, msg_size);
+    if (!out)
+        return false;
     tui_export_format fmt = tui_export_format_for(full);
     bool ok = tui_export_write(out, t, fmt);
     int saved_errno = errno;

@@ -45,6 +45,11 @@ tui_export_format tui_export_format_for(const char *path);
 /* Write the table, header first for CSV (lines end in CRLF, fields quoted when they hold a
  * comma, quote, CR or LF, quotes doubled). Returns false on a write error. */
 bool tui_export_write(FILE *out, const tui_table *t, tui_export_format fmt);
+/* Create path for writing ("~/" at the start means $HOME), refusing an existing file unless
+ * force (created exclusively, so a race cannot clobber one either). The path used goes to full.
+ * NULL with msg saying why. */
+FILE *tui_export_create(const char *path, bool force, char *full, size_t full_size, char *msg,
+                        size_t msg_size);
 /* Create path (refusing an existing file unless force) and write the table. On success msg
  * says what was written; on failure why. "~/" at the start means $HOME. */
 bool tui_export_save(const tui_table *t, const char *path, bool force, char *msg, size_t msg_size);

@@ -19,6 +19,7 @@ status_view status_view_from(const ofc_feed_status *st, const char *brokers, int
         now_us,
         utc,
         ascii,
+        NULL,
     };
     return v;
 }
@@ -38,13 +39,17 @@ void status_line_format(const status_view *v, int width, char *left, size_t left
     cf_clock(since, sizeof since, v->since_us, v->utc);
     cf_age(age, sizeof age, v->now_us, v->since_us);
     format_lag(lag, sizeof lag, v->lag);
-    cf_clock(right, right_size, v->now_us, v->utc);
-    size_t rn = strlen(right);
-    snprintf(right + rn, right_size - rn, " %s ", v->utc ? "UTC" : "local");
-
     const char *up = v->ascii ? "*" : "\xe2\x97\x8f";
     const char *down = cf_state_glyph(CF_STATE_FAULT, v->ascii);
     const char *sep = v->ascii ? "|" : "\xe2\x94\x82";
+    size_t rn = 0;
+    right[0] = '\0';
+    if (v->who && *v->who)
+        rn = (size_t)snprintf(right, right_size, "%s %s ", v->who, sep);
+    if (rn < right_size)
+        cf_clock(right + rn, right_size - rn, v->now_us, v->utc);
+    rn = strlen(right);
+    snprintf(right + rn, right_size - rn, " %s ", v->utc ? "UTC" : "local");
     char state[256], state_short[128];
     *bad = false;
     if (v->connected) {
@@ -63,7 +68,7 @@ void status_line_format(const status_view *v, int width, char *left, size_t left
                  v->brokers ? v->brokers : "?", age);
         snprintf(state_short, sizeof state_short, "%s connecting (%s)", down, age);
     }
-    int room = width - (int)strlen(right) - 1;
+    int room = width - cf_width(right, v->ascii) - 1;
     snprintf(left, left_size, " %s  %s %.0f rec/s  %s lag %s  %s rejected %llu", state, sep,
              v->records_per_s, sep, lag, sep, (unsigned long long)v->rejected);
     if (cf_width(left, v->ascii) <= room)
@@ -74,7 +79,7 @@ void status_line_format(const status_view *v, int width, char *left, size_t left
 
 void status_line_draw(tui_crt *crt, int y, int width, const status_view *v)
 {
-    char left[512], right[64];
+    char left[512], right[256];
     bool bad;
     status_line_format(v, width, left, sizeof left, right, sizeof right, &bad);
     int rw = cf_width(right, v->ascii);

@@ -1,5 +1,6 @@
 /* status_line: the top line: broker connection and since when, records/s, consumer lag,
- * rejected records, and the clock (local or UTC, labelled).
+ * rejected records, who the console commands as (or that it is read-only), and the clock (local
+ * or UTC, labelled).
  *
  * status_line_format() is pure (testable); status_line_draw() puts it on the screen. When the
  * broker is away the line turns into an outage banner that says the plant shown is the last
@@ -28,6 +29,7 @@ typedef struct status_view {
     int64_t now_us;
     bool utc;
     bool ascii;
+    const char *who; /* who the console commands as ("as alice", "read-only"); NULL: not shown */
 } status_view;
 
 status_view status_view_from(const ofc_feed_status *st, const char *brokers, int64_t now_us,

@@ -172,16 +172,58 @@ void tui_app__layout(tui_app *app)
     tui_panel_move(app->panes[PANE_DETAIL], 1, app->tree_width + 1, app->top_height,
                    w - app->tree_width - 1);
     tui_panel_move(app->panes[PANE_ALARMS], 1 + app->top_height, 0, alarm_h, w);
+    tui_panel_move(app->panes[PANE_COMMANDS], 1 + app->top_height, 0, alarm_h, w);
+    /* The audit view: its list over the selected record, the whole width. */
+    int list_h = body * 3 / 5;
+    tui_panel_move(app->panes[PANE_AUDIT], 1, 0, list_h, w);
+    tui_panel_move(app->panes[PANE_RECORD], 1 + list_h, 0, body - list_h, w);
     tui_app__touch_all(app);
 }
 
 static const function_key keys_browse_utc[] = {
-    {"?", "Help"}, {"/", "Filter"}, {":", "Cmd"},    {"Tab", "Pane"}, {"Enter", "Open"},
-    {"-", "Back"}, {"t", "Local"},  {"f", "Follow"}, {"q", "Quit"},   {NULL, NULL},
+    {"?", "Help"},     {"/", "Filter"}, {":", "Cmd"},   {"Tab", "Pane"},
+    {"Enter", "Open"}, {"-", "Back"},   {"t", "Local"}, {"c", "Cmds"},
+    {"A", "Audit"},    {"q", "Quit"},   {NULL, NULL},
 };
 static const function_key keys_browse_local[] = {
-    {"?", "Help"}, {"/", "Filter"}, {":", "Cmd"},    {"Tab", "Pane"}, {"Enter", "Open"},
-    {"-", "Back"}, {"t", "UTC"},    {"f", "Follow"}, {"q", "Quit"},   {NULL, NULL},
+    {"?", "Help"},     {"/", "Filter"}, {":", "Cmd"}, {"Tab", "Pane"},
+    {"Enter", "Open"}, {"-", "Back"},   {"t", "UTC"}, {"c", "Cmds"},
+    {"A", "Audit"},    {"q", "Quit"},   {NULL, NULL},
+};
+static const function_key keys_alarms[] = {
+    {"?", "Help"},   {"/", "Filter"}, {":", "Cmd"},   {"Tab", "Pane"}, {"Enter", "Asset"},
+    {"f", "Follow"}, {"c", "Cmds"},   {"A", "Audit"}, {"q", "Quit"},   {NULL, NULL},
+};
+static const function_key keys_method[] = {
+    {"Enter", "Send"}, {"x", "Send"}, {"?", "Help"}, {"/", "Filter"}, {":", "Cmd"},
+    {"Tab", "Pane"},   {"-", "Back"}, {"c", "Cmds"}, {"q", "Quit"},   {NULL, NULL},
+};
+static const function_key keys_method_ro[] = {
+    {"", " read-only: no operator key (ofc tui --key FILE) "},
+    {"?", "Help"},
+    {"Tab", "Pane"},
+    {"q", "Quit"},
+    {NULL, NULL},
+};
+static const function_key keys_audit[] = {
+    {"Esc", "Close"},  {"/", "Filter"},        {":audit", " op= asset= since="},
+    {"Tab", "Record"}, {":save", " F.ndjson"}, {"?", "Help"},
+    {"q", "Quit"},     {NULL, NULL},
+};
+static const function_key keys_form[] = {
+    {"Tab/Dn", "Next"}, {"Up", "Prev"},    {"Enter", "Next/Review"},
+    {"F2", "Review"},   {"Esc", "Cancel"}, {NULL, NULL},
+};
+static const function_key keys_passphrase[] = {
+    {"Enter", "Unlock"},
+    {"Esc", "Cancel"},
+    {"", " the passphrase is not shown"},
+    {NULL, NULL},
+};
+static const function_key keys_unlocking[] = {{"", " unlocking the key..."}, {NULL, NULL}};
+static const function_key keys_review[] = {
+    {"y", "Send"},     {"F2", "Send"},      {"e", "Edit"},
+    {"Esc", "Cancel"}, {"Up/Dn", "Scroll"}, {NULL, NULL},
 };
 static const function_key keys_filtered[] = {
     {"Esc", "Unfilter"}, {"/", "Filter"}, {":", "Cmd"},  {"Tab", "Pane"}, {"Enter", "Open"},
@@ -202,12 +244,26 @@ static const function_key *legend_for(const tui_app *app)
 {
     if (app->help_open)
         return keys_help;
+    if (app->dialog) {
+        switch (command_dialog_stage(app->dialog)) {
+        case DLG_FORM: return keys_form;
+        case DLG_PASSPHRASE: return keys_passphrase;
+        case DLG_UNLOCKING: return keys_unlocking;
+        case DLG_REVIEW: return keys_review;
+        }
+    }
     if (app->input == INPUT_FILTER)
         return keys_filter;
     if (app->input == INPUT_COMMAND)
         return keys_command;
+    if (app->audit_open)
+        return keys_audit;
     if (app->filter[0])
         return keys_filtered;
+    if (app->focus == PANE_DETAIL && asset_panel_selected_method(app->detail))
+        return app->key_path ? keys_method : keys_method_ro;
+    if (app->focus == PANE_ALARMS)
+        return keys_alarms;
     return app->ctx.utc ? keys_browse_utc : keys_browse_local;
 }
 
@@ -285,13 +341,16 @@ static void draw(tui_app *app)
     app->ctx.connected = st->connected;
     asset_panel_sync(app->detail);
     alarm_panel_sync(app->alarms);
+    audit_panel_sync(app->audit_pane);
+    if (app->audit_open)
+        tui_app__audit_follow(app);
 
     if (app->too_small) {
         tui_crt_clear(crt, 0, 0, h, w, CF_ROLE_NORMAL);
         tui_crt_put(crt, 0, 0, w, "Terminal too small for ofc tui (needs 40x12); q quits",
                     CF_ROLE_ERROR);
     } else {
-        if (app->frame_dirty) {
+        if (app->frame_dirty && !app->audit_open) {
             const char *rule = cf_glyph_vrule(app->ctx.ascii);
             for (int y = 1; y < 1 + app->top_height; y++)
                 tui_crt_put(crt, y, app->tree_width, 1, rule, CF_ROLE_DIM);
@@ -299,25 +358,37 @@ static void draw(tui_app *app)
         if (app->status_dirty) {
             status_view v =
                 status_view_from(st, app->brokers, app->ctx.now_us, app->ctx.utc, app->ctx.ascii);
+            v.who = app->who;
             status_line_draw(crt, 0, w, &v);
         }
+        int cursor_y = h - 2, cursor_x = -1;
         if (app->help_open) {
             if (app->help_dirty)
                 draw_help(app);
+        } else if (app->dialog) {
+            /* Drawn whole every time: its review shows live values, and it is one screen. */
+            tui_app__dialog_draw(app, &cursor_y, &cursor_x);
         } else {
-            for (int i = 0; i < PANE__COUNT; i++) {
+            int vis[PANE__COUNT], n = tui_app__visible(app, vis);
+            for (int k = 0; k < n; k++) {
+                int i = vis[k];
                 if (app->panes[i]->dirty)
                     tui_panel_draw(app->panes[i]);
                 else if (i == PANE_DETAIL && app->ages_dirty)
                     asset_panel_draw_ages(app->detail);
             }
         }
-        int cursor_x = -1;
-        if (app->msg_dirty || app->input != INPUT_NONE)
-            draw_message_line(app, &cursor_x);
+        if (app->msg_dirty || app->input != INPUT_NONE) {
+            int line_x;
+            draw_message_line(app, &line_x);
+            if (line_x >= 0) {
+                cursor_y = h - 2;
+                cursor_x = line_x;
+            }
+        }
         if (app->legend_dirty)
             function_bar_draw(crt, h - 1, w, legend_for(app));
-        tui_crt_cursor(crt, h - 2, cursor_x, cursor_x >= 0);
+        tui_crt_cursor(crt, cursor_y, cursor_x, cursor_x >= 0);
     }
     int64_t shown = tui_crt_flush(crt);
     if (app->latency && app->oldest_change_us) {
@@ -339,8 +410,13 @@ static bool needs_draw(const tui_app *app)
     if (app->changes_pending || app->status_dirty || app->msg_dirty || app->legend_dirty ||
         app->frame_dirty || app->ages_dirty || app->help_dirty || app->urgent)
         return true;
-    for (int i = 0; i < PANE__COUNT; i++)
-        if (app->panes[i]->dirty)
+    /* Panes under the help screen or the dialog, and hidden ones, wait until they are shown
+     * (showing them touches them). */
+    if (app->help_open || app->dialog)
+        return false;
+    int vis[PANE__COUNT], n = tui_app__visible(app, vis);
+    for (int k = 0; k < n; k++)
+        if (app->panes[vis[k]]->dirty)
             return true;
     return false;
 }
@@ -455,8 +531,12 @@ tui_app *tui_app_new(const ofc_config *cfg, const tui_options *opts, char *errst
         (size_t)ofc_config_get_int(cfg, "limit.attributes"),
     };
     app->model = ofc_model_new(&limits);
+    app->loop = ofc_loop_new();
     app->feed = ofc_feed_new(cfg, app->model, errstr, errstr_size);
     if (!app->feed)
+        goto fail;
+    /* Key, trust store, commander and audit before the screen: their errors go to stderr. */
+    if (!tui_app__cmd_open(app, cfg, opts, errstr, errstr_size))
         goto fail;
     if (opts->latency_log) {
         app->latency = fopen(opts->latency_log, "a");
@@ -485,8 +565,9 @@ tui_app *tui_app_new(const ofc_config *cfg, const tui_options *opts, char *errst
     app->loop_thread = pthread_self();
     ofc_log_set_sink(log_sink, app);
 
-    app->ctx = (tui_ctx){app->model,           app->crt, opts->ascii,       false,      opts->utc,
-                         opts->stale_after_us, false,    ofc_time_now_us(), app->filter};
+    app->ctx = (tui_ctx){
+        app->model,           app->crt, opts->ascii,       false,       opts->utc,
+        opts->stale_after_us, false,    ofc_time_now_us(), app->filter, opts->key_path != NULL};
     app->ctx.mono = tui_crt_color_level(app->crt) == TUI_COLOR_MONO;
     app->tree = uns_tree_panel_new(&app->ctx);
     app->detail = asset_panel_new(&app->ctx);
@@ -494,13 +575,13 @@ tui_app *tui_app_new(const ofc_config *cfg, const tui_options *opts, char *errst
     app->panes[PANE_TREE] = uns_tree_panel_base(app->tree);
     app->panes[PANE_DETAIL] = asset_panel_base(app->detail);
     app->panes[PANE_ALARMS] = alarm_panel_base(app->alarms);
+    tui_app__cmd_attach(app);
     app->focus = PANE_TREE;
     tui_panel_set_focus(app->panes[PANE_TREE], true);
     app->filter_cl = command_line_new("/", 50);
     app->command_cl = command_line_new(":", 100);
     tui_app__layout(app);
 
-    app->loop = ofc_loop_new();
     ofc_feed_attach(app->feed, app->loop,
                     opts->max_records_per_turn ? opts->max_records_per_turn : DEFAULT_PER_TURN);
     app->sub_id = ofc_model_subscribe(app->model, on_batch, app, 0);
@@ -528,6 +609,7 @@ void tui_app_destroy(tui_app *app)
 {
     if (!app)
         return;
+    tui_app__cmd_detach(app);
     if (app->sub_id > 0)
         ofc_model_unsubscribe(app->model, app->sub_id);
     for (int i = 0; i < PANE__COUNT; i++)
@@ -541,6 +623,7 @@ void tui_app_destroy(tui_app *app)
     xmalloc_set_fatal_hook(NULL);
     restore_signals();
     ofc_feed_destroy(app->feed);
+    tui_app__cmd_close(app);
     ofc_loop_destroy(app->loop);
     ofc_model_destroy(app->model);
     for (int i = 0; i < 2; i++) {

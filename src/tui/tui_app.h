@@ -8,6 +8,12 @@
  * idle console draws nothing but the clock once a second, and a flood costs ~30 redraws a
  * second while keys are read every loop turn (records per turn are capped).
  *
+ * Commands (tui_cmd.c): with --key the operator can send an asset's methods through a form, a
+ * review of the exact signed record and a separate confirmation key; the key is unlocked once a
+ * session (its passphrase asked without echo when first needed) and kept in sodium_malloc()
+ * memory. Without a key the console is read-only and says so. Every command record the feed
+ * reads goes to the audit view (`:audit`, `A`).
+ *
  * The terminal is restored on every exit path: normal quit, the stop signals (flags), fatal
  * signals (SIGSEGV, SIGABRT, SIGBUS, SIGFPE: endwin() then the signal goes on to its previous
  * handler) and out of memory (the xmalloc hook). Core logs go to the message line.
@@ -30,6 +36,12 @@ typedef struct tui_options {
     int64_t stale_after_us;      /* --stale-after; 0: stale only while the broker is away */
     size_t max_records_per_turn; /* 0: the default (2048) */
     const char *latency_log;     /* OFC_TUI_LATENCY_LOG: per-redraw latency lines, or NULL */
+    const char *key_path;        /* --key: the operator's key file; NULL: read-only */
+    /* The key's passphrase from --passphrase-file or $OFC_PASSPHRASE, borrowed for
+     * tui_app_new() only; NULL: asked inside the TUI (no echo) when the first command needs it. */
+    const char *passphrase;
+    const char *trust_path; /* --trust: the trust store behind the audit's verdicts and the
+                             * policy pre-check; NULL: signed commands audit as "unknown key" */
 } tui_options;
 
 /* Build model, feed, loop and screen. cfg is borrowed for the call. On failure returns NULL
@@ -59,6 +71,16 @@ bool tui_app_goto_asset(tui_app *app, const char *id);
 bool tui_app_goto_uns(tui_app *app, const char *path);
 /* Save the focused pane to path; the outcome goes to the message line. */
 bool tui_app_save(tui_app *app, const char *path, bool force);
+/* Commands and the audit (tui_cmd.c). */
+/* x, or Enter on a method row: open the command form for the method under the cursor. */
+unsigned tui_app_invoke(tui_app *app);
+/* :call METHOD: the same for a method of the asset shown. */
+bool tui_app_call(tui_app *app, const char *method);
+/* c: this session's commands in the bottom pane. */
+unsigned tui_app_show_commands(tui_app *app);
+/* A: open or close the audit view; :audit FILTERS opens it filtered (false on a bad filter). */
+unsigned tui_app_toggle_audit(tui_app *app);
+bool tui_app_audit(tui_app *app, const char *filters);
 /* Put a line on the message line (error: in the error role). */
 void tui_app_message(tui_app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

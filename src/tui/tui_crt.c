@@ -299,6 +299,7 @@ static int map_function_key(wint_t k)
     case KEY_BACKSPACE: return TUI_KEY_BACKSPACE;
     case KEY_DC: return TUI_KEY_DELETE;
     case KEY_F(1): return TUI_KEY_F1;
+    case KEY_F(2): return TUI_KEY_F2;
     case KEY_F(10): return TUI_KEY_F10;
     case KEY_RESIZE: return TUI_KEY_RESIZE;
     default: return TUI_KEY_NONE;

@@ -49,6 +49,7 @@ enum {
     TUI_KEY_BACKSPACE,
     TUI_KEY_DELETE,
     TUI_KEY_F1,
+    TUI_KEY_F2,
     TUI_KEY_F10,
     TUI_KEY_RESIZE,
 };

@@ -13,23 +13,52 @@
 
 /* ---- focus ---- */
 
-static void set_focus(tui_app *app, int pane)
+int tui_app__visible(const tui_app *app, int out[PANE__COUNT])
+{
+    if (app->audit_open) {
+        out[0] = PANE_AUDIT;
+        out[1] = PANE_RECORD;
+        return 2;
+    }
+    out[0] = PANE_TREE;
+    out[1] = PANE_DETAIL;
+    out[2] = app->bottom;
+    return 3;
+}
+
+void tui_app__set_focus(tui_app *app, int pane)
 {
     if (pane == app->focus)
         return;
     tui_panel_set_focus(app->panes[app->focus], false);
     app->focus = pane;
     tui_panel_set_focus(app->panes[pane], true);
+    app->legend_dirty = true;
+}
+
+static void set_focus(tui_app *app, int pane)
+{
+    tui_app__set_focus(app, pane);
 }
 
 unsigned tui_app_focus_step(tui_app *app, int dir)
 {
-    set_focus(app, (app->focus + PANE__COUNT + dir) % PANE__COUNT);
+    int vis[PANE__COUNT], n = tui_app__visible(app, vis), at = 0;
+    for (int i = 0; i < n; i++)
+        if (vis[i] == app->focus)
+            at = i;
+    set_focus(app, vis[(at + n + dir) % n]);
     return TUI_HANDLED;
 }
 
 unsigned tui_app_focus_alarms(tui_app *app)
 {
+    if (app->audit_open)
+        tui_app__audit_show(app, false);
+    if (app->bottom != PANE_ALARMS) {
+        app->bottom = PANE_ALARMS;
+        tui_app__touch_all(app);
+    }
     set_focus(app, PANE_ALARMS);
     return TUI_HANDLED;
 }
@@ -123,11 +152,19 @@ static bool show_path(tui_app *app, const char *path)
 
 unsigned tui_app_back(tui_app *app)
 {
+    if (app->audit_open) {
+        tui_app__audit_show(app, false);
+        return TUI_HANDLED;
+    }
     if (app->nav_count == 0) {
         tui_app_message(app, false, "nothing to go back to");
         return TUI_HANDLED;
     }
     nav_entry e = app->nav[--app->nav_count];
+    if ((e.focus == PANE_ALARMS || e.focus == PANE_COMMANDS) && e.focus != app->bottom) {
+        app->bottom = e.focus;
+        tui_app__touch_all(app);
+    }
     const ofc_asset *a = e.asset_uuid ? ofc_model_find_asset(app->model, e.asset_uuid) : NULL;
     if (a)
         show_asset(app, a);
@@ -156,6 +193,7 @@ bool tui_app_goto_asset(tui_app *app, const char *id)
         tui_app_message(app, true, "no asset %s", id);
         return false;
     }
+    tui_app__audit_show(app, false);
     nav_push(app);
     show_asset(app, a);
     set_focus(app, PANE_DETAIL);
@@ -173,6 +211,7 @@ bool tui_app_goto_uns(tui_app *app, const char *path)
         tui_app_message(app, true, "no UNS node %s", p);
         return false;
     }
+    tui_app__audit_show(app, false);
     nav_push(app);
     if (!show_path(app, p)) {
         asset_panel_show_node(app->detail, p);
@@ -186,8 +225,15 @@ bool tui_app_goto_uns(tui_app *app, const char *path)
 
 bool tui_app_save(tui_app *app, const char *path, bool force)
 {
+    char msg[512];
+    if (app->audit_open) {
+        bool ok = audit_panel_save(app->audit_pane, path, force, msg, sizeof msg);
+        tui_app_message(app, !ok, "%s", msg);
+        return ok;
+    }
     /* The tree has nothing tabular of its own: saving from it saves the asset it shows. */
-    tui_panel *pane = app->focus == PANE_ALARMS ? app->panes[PANE_ALARMS] : app->panes[PANE_DETAIL];
+    tui_panel *pane = app->panes[app->focus]->ops->export_table ? app->panes[app->focus]
+                                                                : app->panes[PANE_DETAIL];
     char why[256] = "nothing to save in this pane";
     tui_table t;
     memset(&t, 0, sizeof t);
@@ -198,7 +244,6 @@ bool tui_app_save(tui_app *app, const char *path, bool force)
         tui_app_message(app, true, "%s", why);
         return false;
     }
-    char msg[512];
     bool ok = tui_export_save(&t, path, force, msg, sizeof msg);
     tui_table_fini(&t);
     tui_app_message(app, !ok, "%s", msg);
@@ -212,6 +257,7 @@ static void filter_changed(tui_app *app)
     uns_tree_panel_on_filter(app->tree);
     asset_panel_on_filter(app->detail);
     alarm_panel_on_filter(app->alarms);
+    audit_panel_refresh(app->audit_pane);
     uns_tree_panel_sync(app->tree);
     tui_app__follow_tree(app);
     tui_app__touch_all(app);
@@ -286,8 +332,12 @@ static void apply(tui_app *app, int pane, unsigned r)
         tui_panel_touch(app->panes[pane]);
     if (pane == PANE_TREE && (r & TUI_SELECT))
         tui_app__follow_tree(app);
+    if (pane == PANE_AUDIT && (r & TUI_SELECT))
+        tui_app__audit_follow(app);
     if (r & TUI_LEAVE)
         set_focus(app, PANE_TREE);
+    if (r & TUI_INVOKE)
+        tui_app_invoke(app);
     if (!(r & TUI_OPEN))
         return;
     if (pane == PANE_TREE) {
@@ -309,6 +359,12 @@ static void apply(tui_app *app, int pane, unsigned r)
         const ofc_attr *at = alarm_panel_selected(app->alarms);
         if (at)
             tui_app_goto_asset(app, ofc_asset_uuid(ofc_attr_asset(at)));
+    } else if (pane == PANE_COMMANDS) {
+        const char *target = command_panel_selected_target(app->commands);
+        char uuid[256];
+        snprintf(uuid, sizeof uuid, "%s", target ? target : "");
+        if (target)
+            tui_app_goto_asset(app, uuid);
     }
 }
 
@@ -325,9 +381,14 @@ void tui_app__handle_key(tui_app *app, const tui_key *key)
     /* Rows may be behind the model by a batch; keys act on what is current. */
     asset_panel_sync(app->detail);
     alarm_panel_sync(app->alarms);
+    audit_panel_sync(app->audit_pane);
     if (app->help_open) {
         app->help_open = false;
         tui_app__touch_all(app);
+        return;
+    }
+    if (app->dialog) {
+        tui_app__dialog_key(app, key);
         return;
     }
     if (app->input == INPUT_FILTER) {
@@ -341,6 +402,10 @@ void tui_app__handle_key(tui_app *app, const tui_key *key)
     if (app->msg[0]) {
         app->msg[0] = '\0';
         app->msg_dirty = true;
+    }
+    if (app->audit_open && key->code == TUI_KEY_ESC && !app->filter[0]) {
+        tui_app__audit_show(app, false); /* with a live filter, Esc clears that first */
+        return;
     }
     int pane = app->focus;
     unsigned r = tui_panel_on_key(app->panes[pane], key);

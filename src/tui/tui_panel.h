@@ -28,6 +28,7 @@ typedef struct tui_ctx {
     bool connected;         /* the feed's view of the broker */
     int64_t now_us;         /* wall clock of this redraw */
     const char *filter;     /* the live filter, "" when none */
+    bool can_command;       /* an operator key was given (--key): methods can be sent */
 } tui_ctx;
 
 /* Handler results, or'ed. */
@@ -38,6 +39,7 @@ enum {
     TUI_SELECT = 1u << 2, /* the selection changed: others may follow it */
     TUI_OPEN = 1u << 3,   /* open the selection (Enter) */
     TUI_LEAVE = 1u << 4,  /* give focus back (h / Left on the first level) */
+    TUI_INVOKE = 1u << 5, /* send the method on the cursor row (the command dialog) */
 };
 
 typedef struct tui_panel tui_panel;
