@@ -83,7 +83,7 @@ static void test_state_wording(void **state)
 
     st = status(OFC_CMD_EXECUTED, 3, 1842, "verified");
     cmdf_state_detail(&st, buf, sizeof buf);
-    assert_string_equal(buf, "partition 3 offset 1842  verified");
+    assert_string_equal(buf, "verified  partition 3 offset 1842");
     cmdf_state_message(&st, buf, sizeof buf);
     assert_string_equal(buf, "SwitchMode on TEMP-CTRL-001: EXECUTED (verified)");
     assert_int_equal(cmdf_state_role(OFC_CMD_EXECUTED), CF_ROLE_NORMAL);
@@ -385,6 +385,14 @@ static void test_dialog_form_passphrase_review(void **state)
     assert_string_equal(values[0], "MANUAL!");
     assert_string_equal(values[1], "5");
     assert_string_equal(command_dialog_reason(d), "   hold for maintenance");
+    /* Shown as signed: stripped as the receiver strips. */
+    char text[256];
+    command_dialog_call_text(d, text, sizeof text);
+    assert_string_equal(text, "SwitchMode(NewMode=MANUAL!, Ramp=5)");
+    command_dialog_reason_text(d, text, sizeof text);
+    assert_string_equal(text, "hold for maintenance");
+    cmdf_stripped(" \xc2\xa0 x y\t", text, sizeof text); /* a no-break space too */
+    assert_string_equal(text, "x y");
     /* F2 finishes from any field once the reason is there. */
     assert_int_equal(key(d, TUI_KEY_F2), DLG_EV_SUBMIT);
 

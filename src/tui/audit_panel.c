@@ -15,6 +15,7 @@ struct audit_panel {
     tui_panel base;
     const ofc_audit *audit; /* borrowed */
     bool trusted;           /* a trust store was given: statuses are verdicts */
+    bool from_start;        /* the log was read from its beginning */
     cmdf_audit_filter filter;
     size_t *rows; /* audit indices of the shown entries, newest first */
     size_t nrows, cap;
@@ -312,12 +313,13 @@ static const tui_panel_ops au_ops = {
     .destroy = au_destroy,
 };
 
-audit_panel *audit_panel_new(tui_ctx *ctx, const ofc_audit *audit, bool trusted)
+audit_panel *audit_panel_new(tui_ctx *ctx, const ofc_audit *audit, bool trusted, bool from_start)
 {
     audit_panel *a = xcalloc(1, sizeof *a);
     tui_panel_init(&a->base, &au_ops, ctx);
     a->audit = audit;
     a->trusted = trusted;
+    a->from_start = from_start;
     a->refresh = true;
     return a;
 }

@@ -19,9 +19,10 @@
 
 typedef struct audit_panel audit_panel;
 
-/* audit is borrowed and must outlive the panel. Owned by the caller; destroy through
- * tui_panel_destroy(audit_panel_base(a)). */
-audit_panel *audit_panel_new(tui_ctx *ctx, const ofc_audit *audit, bool trusted);
+/* audit is borrowed and must outlive the panel; trusted: a trust store judges the entries;
+ * from_start: the feed read ofa_assets from its beginning (else from --since, which the header
+ * says). Owned by the caller; destroy through tui_panel_destroy(audit_panel_base(a)). */
+audit_panel *audit_panel_new(tui_ctx *ctx, const ofc_audit *audit, bool trusted, bool from_start);
 tui_panel *audit_panel_base(audit_panel *a);
 
 /* New entries arrived (the audit's callback) or the live filter changed. */

@@ -23,13 +23,11 @@ cf_role cmdf_state_role(ofc_cmd_state state)
 
 void cmdf_state_detail(const ofc_cmd_status *st, char *out, size_t size)
 {
-    size_t n = 0;
-    out[0] = '\0';
-    if (st->partition >= 0 && st->state != OFC_CMD_FAILED)
-        n = (size_t)snprintf(out, size, "partition %d offset %lld", (int)st->partition,
-                             (long long)st->offset);
-    if (st->detail[0] && n < size)
-        snprintf(out + n, size - n, "%s%s", n ? "  " : "", st->detail);
+    /* The executor's reason or the delivery error first: on a narrow row it is what matters. */
+    size_t n = (size_t)snprintf(out, size, "%s", st->detail);
+    if (st->partition >= 0 && st->state != OFC_CMD_FAILED && n < size)
+        snprintf(out + n, size - n, "%spartition %d offset %lld", n ? "  " : "", (int)st->partition,
+                 (long long)st->offset);
 }
 
 void cmdf_state_message(const ofc_cmd_status *st, char *out, size_t size)
@@ -53,6 +51,12 @@ void cmdf_state_message(const ofc_cmd_status *st, char *out, size_t size)
                  st->detail[0] ? " (" : "", st->detail, st->detail[0] ? ")" : "");
         break;
     }
+}
+
+void cmdf_stripped(const char *text, char *out, size_t size)
+{
+    ofc_str st = ofc_strip_py((ofc_str){text, strlen(text)});
+    snprintf(out, size, "%.*s", (int)st.len, st.ptr);
 }
 
 void cmdf_call_text(const char *method, size_t n, const char *const names[],

@@ -24,14 +24,17 @@
  * rest normal (ISA-101: colour only for what needs attention; the word is always shown). */
 cf_role cmdf_state_role(ofc_cmd_state state);
 
-/* What follows the state word: "partition 3 offset 1842" once delivered, then the executor's
- * reason or the delivery error ("verified", "policy_denied: ...", "Local: Message timed out").
- * "" while PENDING. */
+/* What follows the state word: the executor's reason or the delivery error ("verified",
+ * "policy_denied: ...", "Local: Message timed out"), then "partition 3 offset 1842" once
+ * delivered (never for FAILED). "" while PENDING. */
 void cmdf_state_detail(const ofc_cmd_status *st, char *out, size_t size);
 
 /* The message line after a change: "SwitchMode on TEMP-CTRL-001: EXECUTED (verified)",
  * "...: SENT partition 3 offset 1842", "...: FAILED, never sent (Local: Message timed out)". */
 void cmdf_state_message(const ofc_cmd_status *st, char *out, size_t size);
+
+/* text as it is signed and sent: stripped as the receiver strips (command.h, ofc_strip_py). */
+void cmdf_stripped(const char *text, char *out, size_t size);
 
 /* "SwitchMode(NewMode=MANUAL, Ramp=5)"; "Calibrate()" without arguments. */
 void cmdf_call_text(const char *method, size_t n, const char *const names[],

@@ -141,6 +141,27 @@ const char *command_dialog_reason(const command_dialog *d)
     return command_line_text(d->fields[d->nargs]);
 }
 
+void command_dialog_call_text(const command_dialog *d, char *out, size_t size)
+{
+    char **values = xcalloc(d->nargs + 1, sizeof *values);
+    for (size_t i = 0; i < d->nargs; i++) {
+        const char *v = command_line_text(d->fields[i]);
+        size_t n = strlen(v) + 1;
+        values[i] = xmalloc(n);
+        cmdf_stripped(v, values[i], n);
+    }
+    cmdf_call_text(d->method, d->nargs, (const char *const *)d->arg_names,
+                   (const char *const *)values, out, size);
+    for (size_t i = 0; i < d->nargs; i++)
+        free(values[i]);
+    free(values);
+}
+
+void command_dialog_reason_text(const command_dialog *d, char *out, size_t size)
+{
+    cmdf_stripped(command_dialog_reason(d), out, size);
+}
+
 const char *command_dialog_passphrase(const command_dialog *d)
 {
     return d->pass;
@@ -411,19 +432,47 @@ static void draw_form(command_dialog *d, const tui_ctx *ctx, int y, int x, int h
     }
 }
 
+/* Prose breaks after a space when one is in the second half of the line (the record, by
+ * contrast, is cut exactly: see tui_lines_add_wrapped). */
+static size_t wrap_words(const char *text, int room, bool ascii)
+{
+    size_t n = cf_wrap(text, room, ascii);
+    if (!text[n])
+        return n;
+    for (size_t k = n; k > n / 2; k--)
+        if (text[k - 1] == ' ')
+            return k;
+    return n;
+}
+
+/* "  Label        value", the value wrapped under itself when it is long. */
+static void add_labeled(tui_lines *l, cf_role role, const char *label, const char *text, int w,
+                        bool ascii)
+{
+    enum { INDENT = 15 };
+    int room = w - 1 - INDENT;
+    bool first = true;
+    if (room < 8)
+        room = 8;
+    do {
+        size_t n = wrap_words(text, room, ascii);
+        tui_lines_add(l, role, "  %-12s %.*s", first ? label : "", (int)n, text);
+        text += n;
+        first = false;
+    } while (*text);
+}
+
 static void build_review(command_dialog *d, const tui_ctx *ctx, int w)
 {
     tui_lines *l = &d->lines;
     bool ascii = ctx->ascii;
-    const char *values[OFC_CMD_MAX_ARGS];
-    char call[2048];
+    char call[8192], reason[OFC_CMD_MAX_TEXT + 1];
     tui_lines_clear(l);
-    command_dialog_arg_values(d, values);
-    cmdf_call_text(d->method, d->nargs, (const char *const *)d->arg_names, values, call,
-                   sizeof call);
+    command_dialog_call_text(d, call, sizeof call);
+    command_dialog_reason_text(d, reason, sizeof reason);
     tui_lines_add(l, CF_ROLE_NORMAL, "  Operator     %s   key %s", d->operator_id, d->key_id);
-    tui_lines_add(l, CF_ROLE_NORMAL, "  Call         %s", call);
-    tui_lines_add(l, CF_ROLE_NORMAL, "  Reason       %s", command_dialog_reason(d));
+    add_labeled(l, CF_ROLE_NORMAL, "Call", call, w, ascii);
+    add_labeled(l, CF_ROLE_NORMAL, "Reason", reason, w, ascii);
     tui_lines_add(l, CF_ROLE_NORMAL, "%s", "");
 
     const ofc_asset *as = ofc_model_find_asset(ctx->model, d->target);
@@ -460,8 +509,8 @@ static void build_review(command_dialog *d, const tui_ctx *ctx, int w)
                           "               no attribute is named after %s or its arguments",
                           d->method);
     }
-    tui_lines_add(l, d->policy_ok ? CF_ROLE_NORMAL : CF_ROLE_WARNING, "  Policy       %s",
-                  d->policy_note);
+    add_labeled(l, d->policy_ok ? CF_ROLE_NORMAL : CF_ROLE_WARNING, "Policy", d->policy_note, w,
+                ascii);
     tui_lines_add(l, CF_ROLE_NORMAL, "%s", "");
     tui_lines_add(l, CF_ROLE_NORMAL, "  Topic        %s", d->topic);
     tui_lines_add(l, CF_ROLE_NORMAL, "  Key          %s", d->cmd.target);

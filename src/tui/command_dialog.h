@@ -56,6 +56,9 @@ const char *const *command_dialog_arg_names(const command_dialog *d);
  * key). */
 void command_dialog_arg_values(const command_dialog *d, const char **values);
 const char *command_dialog_reason(const command_dialog *d);
+/* The call and the reason as they are signed (stripped): "SwitchMode(NewMode=MANUAL)". */
+void command_dialog_call_text(const command_dialog *d, char *out, size_t size);
+void command_dialog_reason_text(const command_dialog *d, char *out, size_t size);
 /* The passphrase typed in the DLG_PASSPHRASE stage; wipe it once used. */
 const char *command_dialog_passphrase(const command_dialog *d);
 void command_dialog_wipe_passphrase(command_dialog *d);

@@ -133,7 +133,10 @@ static void cp_draw_row(tui_panel *p, size_t i, int y, int x, int width, bool se
     tui_row_cell(&row, 1, "", CF_ROLE_NORMAL, CF_LEFT);
     tui_row_cell(&row, 9, clock, CF_ROLE_DIM, CF_LEFT);
     tui_row_cell(&row, 9, ofc_cmd_state_name(e->st.state), cmdf_state_role(e->st.state), CF_LEFT);
-    tui_row_cell(&row, 9, cid, CF_ROLE_DIM, CF_LEFT);
+    /* The correlation id's start finds the command in the audit; a narrow row gives its room
+     * to the reason. */
+    if (width >= 100)
+        tui_row_cell(&row, 9, cid, CF_ROLE_DIM, CF_LEFT);
     tui_row_cell(&row, target_w, e->st.target, CF_ROLE_NORMAL, CF_LEFT);
     tui_row_cell(&row, 1, "", CF_ROLE_NORMAL, CF_LEFT);
     tui_row_cell(&row, call_w, e->call, CF_ROLE_NORMAL, CF_LEFT);

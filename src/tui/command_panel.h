@@ -1,11 +1,11 @@
 /* command_panel: the commands this session sent, newest first, each with its live state.
  *
- * A row per command: when it was signed, its state word (PENDING, SENT, FAILED, ECHOED,
- * EXECUTED, REJECTED, TIMEOUT), the correlation id's first 8 digits (to find it in the audit),
- * the target, the call with its arguments, and the delivery report (partition, offset) or the
- * executor's reason or the delivery error. The state comes from the commander's change callback
- * (commander.h), so SENT appears only after the broker's delivery report. Enter opens the
- * target asset; `:save` writes the history.
+ * A row per command: when it was sent, its state word (PENDING, SENT, FAILED, ECHOED, EXECUTED,
+ * REJECTED, TIMEOUT), the correlation id's first 8 digits (to find it in the audit; on rows 100
+ * columns wide or more), the target, the call with its arguments, then the executor's reason or
+ * the delivery error, and the delivery report (partition, offset). The state comes from the
+ * commander's change callback (commander.h), so SENT appears only after the broker's delivery
+ * report. Enter opens the target asset; `:save` writes the history.
  */
 #ifndef OFC_TUI_COMMAND_PANEL_H
 #define OFC_TUI_COMMAND_PANEL_H

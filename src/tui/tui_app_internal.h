@@ -112,6 +112,7 @@ struct tui_app {
     text_panel *record;
     int bottom; /* PANE_ALARMS or PANE_COMMANDS */
     bool audit_open;
+    bool audit_from_start; /* ofa_assets is read from its beginning (start.since) */
     int focus_before_audit;
     int64_t record_shown; /* the audit entry the record pane shows (partition, offset) */
     char who[160];        /* for the status line: "read-only", "key locked", "as alice" */

@@ -73,6 +73,11 @@ bool tui_app__cmd_open(tui_app *app, const ofc_config *cfg, const tui_options *o
     app->bottom = PANE_ALARMS;
     app->record_shown = -1;
     app->topic = xstrdup(ofc_config_get(cfg, "topic.assets"));
+    ofc_start_kind since;
+    int64_t since_us;
+    app->audit_from_start =
+        ofc_start_parse(ofc_config_get(cfg, "start.since"), 0, &since, &since_us) &&
+        since == OFC_START_BEGINNING;
     if (opts->trust_path &&
         ofc_trust_load(opts->trust_path, &app->trust, errstr, errstr_size) != OFC_OK)
         return false;
@@ -112,7 +117,8 @@ static const tui_help_line record_help[] = {
 void tui_app__cmd_attach(tui_app *app)
 {
     app->commands = command_panel_new(&app->ctx);
-    app->audit_pane = audit_panel_new(&app->ctx, app->audit, app->trust != NULL);
+    app->audit_pane =
+        audit_panel_new(&app->ctx, app->audit, app->trust != NULL, app->audit_from_start);
     app->record =
         text_panel_new(&app->ctx, "record", record_help, audit_panel_describe, app->audit_pane);
     text_panel_set_title(app->record, "Record");
@@ -316,13 +322,11 @@ static void send_reviewed(tui_app *app)
         return;
     }
     const ofc_signed_command *cmd = command_dialog_signed(d);
-    const char *values[OFC_CMD_MAX_ARGS];
-    char call[2048], err[512];
-    command_dialog_arg_values(d, values);
-    cmdf_call_text(command_dialog_method(d), command_dialog_arg_count(d),
-                   command_dialog_arg_names(d), values, call, sizeof call);
+    char call[8192], reason[OFC_CMD_MAX_TEXT + 1], err[512];
+    command_dialog_call_text(d, call, sizeof call);
+    command_dialog_reason_text(d, reason, sizeof reason);
     command_panel_add(app->commands, cmd->correlation_id, cmd->target, command_dialog_method(d),
-                      call, command_dialog_reason(d), ofc_time_now_us());
+                      call, reason, ofc_time_now_us());
     /* The state (PENDING, then SENT only with a delivery report, or FAILED) comes back through
      * on_command_change, which also writes the message line. */
     if (ofc_commander_send(app->commander, cmd, err, sizeof err) != OFC_OK)
