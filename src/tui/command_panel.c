@@ -108,10 +108,15 @@ static void cp_header(tui_panel *p, char *left, size_t lsize, char *right, size_
         failed += c->v[i].st.state == OFC_CMD_FAILED || c->v[i].st.state == OFC_CMD_REJECTED ||
                   c->v[i].st.state == OFC_CMD_TIMEOUT;
     snprintf(left, lsize, " Commands %zu  this session  %s", c->n, c->who);
+    /* This pane stands in for the alarm list: the plant's alarms stay counted in view. */
+    size_t alarms = ofc_model_active_conditions(p->ctx->model);
+    size_t n = 0;
     if (failed)
-        snprintf(right, rsize, "%zu not executed ", failed);
-    else
-        snprintf(right, rsize, "newest first ");
+        n = (size_t)snprintf(right, rsize, "%zu not executed  ", failed);
+    if (n < rsize && alarms)
+        snprintf(right + n, rsize - n, "%zu alarms (a) ", alarms);
+    else if (n < rsize)
+        snprintf(right + n, rsize - n, "newest first ");
 }
 
 static void cp_draw_row(tui_panel *p, size_t i, int y, int x, int width, bool selected)

@@ -147,6 +147,8 @@ static void on_batch(void *opaque, const ofc_change_batch *batch)
     uns_tree_panel_on_batch(app->tree, batch);
     asset_panel_on_batch(app->detail, batch);
     alarm_panel_on_batch(app->alarms, batch);
+    if (app->bottom == PANE_COMMANDS)
+        tui_panel_touch(app->panes[PANE_COMMANDS]); /* its header counts the plant's alarms */
     app->changes_pending = true;
 }
 
