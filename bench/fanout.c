@@ -13,7 +13,7 @@
  * Clients that fall behind are counted (snapshots with reason "behind").
  *
  * usage: fanout [--clients 100,1000] [--rate 10000] [--assets 12] [--seconds 20]
- *               [--sample 20] [--delta-interval D] [--ofc PATH]
+ *               [--sample 20] [--delta-interval D] [--web-arg ARG]... [--ofc PATH]
  */
 #define _GNU_SOURCE /* memmem */
 #include "support/proc.h"
@@ -30,6 +30,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+typedef struct samples {
+    int32_t *v;
+    size_t n, cap;
+} samples;
 
 typedef struct bclient {
     int fd;
@@ -50,8 +55,10 @@ static struct {
     /* counters of the current window */
     uint64_t updates, deltas, messages, bytes, behind;
     uint64_t sampled_deltas; /* deltas whose updates were counted (the sample clients') */
-    int32_t *lat_us;
-    size_t nlat, cap_lat;
+    samples lat;             /* Kafka timestamp to client: produce-to-client */
+    samples ingest;          /* Kafka timestamp to applied by ofc web */
+    samples pace;            /* applied to delta made (coalescing) */
+    samples fan;             /* delta made to client (fan-out) */
 } B;
 
 static int64_t wall_us(void)
@@ -59,34 +66,50 @@ static int64_t wall_us(void)
     return ofc_time_now_us();
 }
 
-static void lat_add(int64_t us)
+/* The latency of every attribute entry of a delta (the top-level "attributes" array is last). */
+static void add(samples *s, int64_t us)
 {
-    if (B.nlat == B.cap_lat) {
-        B.cap_lat = B.cap_lat ? B.cap_lat * 2 : 1 << 20;
-        B.lat_us = realloc(B.lat_us, B.cap_lat * sizeof *B.lat_us);
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1 << 16;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
     }
-    B.lat_us[B.nlat++] = (int32_t)(us > INT32_MAX ? INT32_MAX : us);
+    s->v[s->n++] = (int32_t)(us > INT32_MAX ? INT32_MAX : us < INT32_MIN ? INT32_MIN : us);
 }
 
-/* The latency of every attribute entry of a delta (the top-level "attributes" array is last). */
+static bool time_after(const char *p, const char *end, const char *key, size_t klen, int64_t *us,
+                       const char **next)
+{
+    const char *t = memmem(p, (size_t)(end - p), key, klen);
+    if (!t)
+        return false;
+    t += klen;
+    const char *q = memchr(t, '"', (size_t)(end - t));
+    *next = q ? q : end;
+    return q && ofc_time_parse(t, (size_t)(q - t), us);
+}
+
+/* The latency of every attribute entry of a delta (the top-level "attributes" array is last),
+ * split in three: Kafka timestamp -> applied by ofc web ("received"), -> delta made ("time"),
+ * -> here. */
 static void measure(const char *m, size_t len, int64_t now)
 {
     static const char key[] = "\"attributes\":[";
-    const char *top = NULL;
+    const char *top = NULL, *end = m + len, *next;
     for (const char *p = m; (p = memmem(p, len - (size_t)(p - m), key, sizeof key - 1)); p++)
         top = p;
-    if (!top)
+    int64_t made, received, kafka;
+    if (!top || !time_after(m, end, "\"time\":\"", 8, &made, &next))
         return;
-    const char *end = m + len;
-    for (const char *p = top; (p = memmem(p, (size_t)(end - p), "\"kafka\":{", 9)); p += 9) {
-        const char *t = memmem(p, (size_t)(end - p), "\"timestamp\":\"", 13);
-        if (!t)
+    add(&B.fan, now - made);
+    for (const char *p = top; time_after(p, end, "\"received\":\"", 12, &received, &next);) {
+        p = next;
+        const char *k = memmem(p, (size_t)(end - p), "\"kafka\":{", 9);
+        if (!k || !time_after(k, end, "\"timestamp\":\"", 13, &kafka, &next))
             break;
-        t += 13;
-        const char *q = memchr(t, '"', (size_t)(end - t));
-        int64_t ts;
-        if (q && ofc_time_parse(t, (size_t)(q - t), &ts))
-            lat_add(now - ts);
+        p = next;
+        add(&B.lat, now - kafka);
+        add(&B.ingest, received - kafka);
+        add(&B.pace, made - received);
     }
 }
 
@@ -293,18 +316,21 @@ static int cmp_i32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double pct(double q)
+/* A percentile in ms (the samples get sorted). */
+static double pct(samples *s, double q)
 {
-    if (!B.nlat)
+    if (!s->n)
         return -1;
-    size_t i = (size_t)(q * (double)(B.nlat - 1));
-    return B.lat_us[i] / 1000.0;
+    if (q == 0.5)
+        qsort(s->v, s->n, sizeof *s->v, cmp_i32);
+    return s->v[(size_t)(q * (double)(s->n - 1))] / 1000.0;
 }
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: fanout [--clients 100,1000] [--rate 10000] [--assets 12] "
-                    "[--seconds 20] [--sample 20] [--delta-interval D] [--ofc PATH]\n");
+    fprintf(stderr,
+            "usage: fanout [--clients 100,1000] [--rate 10000] [--assets 12] "
+            "[--seconds 20] [--sample 20] [--delta-interval D] [--web-arg ARG]... [--ofc PATH]\n");
     exit(2);
 }
 
@@ -312,6 +338,8 @@ int main(int argc, char **argv)
 {
     const char *ofc = OFC_BINARY, *clients_arg = "100,1000", *rate = "10000", *assets = "12";
     const char *interval = NULL;
+    char *web_args[8];
+    int nweb_args = 0;
     int seconds = 20;
     size_t sample = 20;
     for (int i = 1; i < argc; i++) {
@@ -331,6 +359,8 @@ int main(int argc, char **argv)
             interval = argv[++i];
         else if (strcmp(argv[i], "--ofc") == 0)
             ofc = argv[++i];
+        else if (strcmp(argv[i], "--web-arg") == 0 && nweb_args < 8)
+            web_args[nweb_args++] = argv[++i];
         else
             usage();
     }
@@ -382,8 +412,9 @@ int main(int argc, char **argv)
     sleep(6); /* the registration burst, then the stream at its rate */
     long rss0 = proc_rss_kb(web.pid);
 
-    printf("fanout: sim --assets %s --rate %s, ofc web delta interval %s, %d s windows\n", assets,
-           rate, interval ? interval : "default", seconds);
+    printf("fanout: sim --assets %s --rate %s, ofc web delta interval %s%s%s, %d s windows\n",
+           assets, rate, interval ? interval : "default", nweb_args ? ", web args " : "",
+           nweb_args ? web_args[0] : "", seconds);
     printf("%8s %14s %12s %10s %10s %10s %12s %10s %10s\n", "clients", "updates/s", "deltas/s",
            "MB/s", "p50 ms", "p99 ms", "server CPU", "RSS MB", "KB/client");
     int rc = 0;
@@ -394,7 +425,7 @@ int main(int argc, char **argv)
         }
         pump(3000);
         B.updates = B.deltas = B.messages = B.bytes = B.behind = B.sampled_deltas = 0;
-        B.nlat = 0;
+        B.lat.n = B.ingest.n = B.pace.n = B.fan.n = 0;
         double cpu0, cpu1;
         proc_cpu(web.pid, &cpu0);
         int64_t t0 = ofc_time_mono_us();
@@ -405,16 +436,19 @@ int main(int argc, char **argv)
         size_t closed = 0;
         for (size_t i = 0; i < B.count; i++)
             closed += B.clients[i].closed;
-        qsort(B.lat_us, B.nlat, sizeof *B.lat_us, cmp_i32);
         printf("%8zu %14.0f %12.0f %10.1f %10.1f %10.1f %11.0f%% %10.1f %10.1f\n", B.count,
                B.sampled_deltas
                    ? (double)B.updates * (double)B.deltas / (double)B.sampled_deltas / wall
                    : 0.0,
-               (double)B.deltas / wall, (double)B.bytes / wall / 1e6, pct(0.50), pct(0.99),
-               100.0 * (cpu1 - cpu0) / wall, rss / 1024.0, (double)(rss - rss0) / (double)B.count);
-        printf(
-            "         (%zu latency samples from %zu clients; %llu behind-snapshots; %zu closed)\n",
-            B.nlat, sample < B.count ? sample : B.count, (unsigned long long)B.behind, closed);
+               (double)B.deltas / wall, (double)B.bytes / wall / 1e6, pct(&B.lat, 0.5),
+               pct(&B.lat, 0.99), 100.0 * (cpu1 - cpu0) / wall, rss / 1024.0,
+               (double)(rss - rss0) / (double)B.count);
+        printf("         %zu latency samples from %zu clients; p50/p99 ms of the parts: Kafka to "
+               "ofc web %.1f/%.1f, coalescing %.1f/%.1f, delta to client %.1f/%.1f; %llu "
+               "behind-snapshots; %zu closed\n",
+               B.lat.n, sample < B.count ? sample : B.count, pct(&B.ingest, 0.5),
+               pct(&B.ingest, 0.99), pct(&B.pace, 0.5), pct(&B.pace, 0.99), pct(&B.fan, 0.5),
+               pct(&B.fan, 0.99), (unsigned long long)B.behind, closed);
         fflush(stdout);
     }
     for (size_t i = 0; i < B.count; i++) {
@@ -423,7 +457,10 @@ int main(int argc, char **argv)
         free(B.clients[i].msg);
     }
     free(B.clients);
-    free(B.lat_us);
+    free(B.lat.v);
+    free(B.ingest.v);
+    free(B.pace.v);
+    free(B.fan.v);
     proc_stop(&sim, 5000);
     proc_stop(&web, 5000);
     proc_stop(&broker, 5000);
