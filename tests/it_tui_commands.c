@@ -4,6 +4,8 @@
  * real `ofc tui` runs in tmux, driven by keys. Asserted, as an operator sees it:
  *   - without --key the console is read-only and says so (status line, methods section, legend,
  *     and on any attempt to send: no form opens);
+ *   - a passphrase from $OFC_PASSPHRASE unlocks the key at start; a wrong --passphrase-file
+ *     stops `ofc tui` before the screen, saying why;
  *   - a method opened with Enter shows a form from its advertised arguments plus a required
  *     reason; the passphrase is asked inside the console and never echoed; the review shows the
  *     topic, the key, the exact signed record and the current value of what it affects
@@ -144,6 +146,8 @@ static int group_teardown(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf %s", G.dir);
     return system(cmd) == 0 ? 0 : -1;
 }
+
+static char *read_text(const char *path);
 
 /* ---- the plant's truth ---- */
 
@@ -311,6 +315,23 @@ static void confirm_and_expect(const char *s, const char *cid, const char *want,
 
 /* ---- tests ---- */
 
+static int exit_status(const char *session)
+{
+    long long end = tt_now_ms() + 30000;
+    while (tt_display(session, "#{pane_dead}") != 1 && tt_now_ms() < end)
+        tt_sleep_ms(100);
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s.exit", G.dir, session);
+    FILE *f = fopen(path, "r");
+    int status = -1;
+    if (f) {
+        if (fscanf(f, "%d", &status) != 1)
+            status = -1;
+        fclose(f);
+    }
+    return status;
+}
+
 static void test_read_only_without_key(void **state)
 {
     assert_true(tt_wait_text("ro", "Demofactory", 60000));
@@ -332,6 +353,43 @@ static void test_read_only_without_key(void **state)
     assert_true(tt_wait_text("ro", "read-only: no operator key loaded", 10000));
     tt_keys("ro", "c");
     assert_true(tt_wait_text("ro", "Commands 0  this session  read-only", 10000));
+}
+
+/* --passphrase-file and $OFC_PASSPHRASE unlock the key before the screen starts; a wrong one
+ * stops `ofc tui` there, with the reason, and never reaches the terminal's modes. */
+static void test_passphrase_from_environment_or_file(void **state)
+{
+    char cmd[1024], bad[160];
+    snprintf(cmd, sizeof cmd,
+             "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color OFC_PASSPHRASE='%s' %s tui -b %s "
+             "--key %s; echo $? > %s/envpass.exit",
+             PASSPHRASE, OFC_BINARY, G.boot, G.alice, G.dir);
+    tt_start("envpass", WIDTH, HEIGHT, cmd);
+    assert_true(tt_wait_text("envpass", "as alice", 60000));
+    char *scr = tt_screen("envpass");
+    assert_null(strstr(scr, "key locked"));
+    free(scr);
+    tt_keys("envpass", "q");
+    assert_int_equal(exit_status("envpass"), 0);
+
+    snprintf(bad, sizeof bad, "%s/bad-pass", G.dir);
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("not it\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "env -u OFC_PASSPHRASE LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color %s tui -b %s "
+             "--key %s --passphrase-file %s 2> %s/badpass.err; echo $? > %s/badpass.exit",
+             OFC_BINARY, G.boot, G.alice, bad, G.dir, G.dir);
+    tt_start("badpass", WIDTH, HEIGHT, cmd);
+    assert_int_equal(exit_status("badpass"), 1);
+    char path[160];
+    snprintf(path, sizeof path, "%s/badpass.err", G.dir);
+    char *err = read_text(path);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "wrong passphrase"));
+    assert_null(strstr(err, "Sanitizer")); /* the error path frees what it made */
+    free(err);
 }
 
 static void test_command_executed_after_passphrase_prompt(void **state)
@@ -634,23 +692,6 @@ static void test_audit_without_trust_says_unknown_key(void **state)
     free(scr);
 }
 
-static int exit_status(const char *session)
-{
-    long long end = tt_now_ms() + 30000;
-    while (tt_display(session, "#{pane_dead}") != 1 && tt_now_ms() < end)
-        tt_sleep_ms(100);
-    char path[160];
-    snprintf(path, sizeof path, "%s/%s.exit", G.dir, session);
-    FILE *f = fopen(path, "r");
-    int status = -1;
-    if (f) {
-        if (fscanf(f, "%d", &status) != 1)
-            status = -1;
-        fclose(f);
-    }
-    return status;
-}
-
 static void test_quit_is_clean(void **state)
 {
     tt_keys("alice", "q");
@@ -665,6 +706,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_only_without_key),
+        cmocka_unit_test(test_passphrase_from_environment_or_file),
         cmocka_unit_test(test_command_executed_after_passphrase_prompt),
         cmocka_unit_test(test_second_command_asks_no_passphrase),
         cmocka_unit_test(test_key_outside_policy_is_rejected),
