@@ -80,7 +80,7 @@ typedef struct web_live_pss {
     unsigned rx_pieces;
     double tokens; /* rate limit bucket */
     int64_t tokens_us;
-    int close_code; /* nonzero: close with this code at the next writable */
+    int close_code;         /* nonzero: close with this code at the next writable */
     char close_reason[124]; /* a close frame holds at most 123 bytes of reason */
     struct web_live_pss *prev, *next;
 } web_live_pss;
