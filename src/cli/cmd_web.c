@@ -2,8 +2,10 @@
  *
  * Every option is also a web.* property (config file or -X), flags winning; the server itself
  * lives in src/web (web_server.h). */
+#include "app_registration.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "log.h"
 #include "timeutil.h"
 #include "web_server.h"
 #include "web_users.h"
@@ -118,9 +120,58 @@ static int manage_users(const char *users, const char *add, const char *remove,
     return 0;
 }
 
-static bool stop_check(void *opaque)
+/* What the serving loop checks at least once a second: the stop signals, and whether the feed
+ * has caught up so that a registered app may report AVAILABLE (never before: a replica that
+ * is still replaying would show browsers half a plant). */
+typedef struct web_run {
+    web_server *srv;
+    ofc_app *app; /* NULL in plain mode */
+    bool available;
+} web_run;
+
+static bool web_run_check(void *opaque)
 {
+    web_run *run = opaque;
+    if (run->app && !run->available && web_server_caught_up(run->srv)) {
+        if (ofc_app_set_available(run->app, true) == OFC_OK) {
+            run->available = true;
+            ofc_log_info("web: caught up with the log: %s reported AVAILABLE",
+                         ofc_app_uuid(run->app));
+        }
+    }
     return cli_stop_requested();
+}
+
+/* With an application identity (APP_UUID...), register as an OpenFactoryApp. A broker that is
+ * away at start is not fatal: the records wait in the producer and go out when it is back. */
+static bool web_register_app(const ofc_config *cfg, web_run *run)
+{
+    char err[512] = "";
+    const char *version = getenv("APPLICATION_VERSION");
+    const char *manufacturer = getenv("APPLICATION_MANUFACTURER");
+    const char *license = getenv("APPLICATION_LICENSE");
+    ofc_app_info info = {
+        version && *version ? version : OFC_VERSION,
+        manufacturer && *manufacturer ? manufacturer : "ofconsole",
+        license && *license ? license : "MIT",
+        NULL,
+        web_server_metrics_port(run->srv),
+        "/metrics",
+    };
+    run->app = ofc_app_new(cfg, &info, err, sizeof err);
+    if (!run->app) {
+        if (!err[0])
+            return true; /* plain mode */
+        fprintf(stderr, "ofc web: application registration: %s\n", err);
+        return false;
+    }
+    if (ofc_app_register(run->app, 5000, err, sizeof err) != OFC_OK)
+        ofc_log_warn("web: registering %s: %s (retried by the producer)", ofc_app_uuid(run->app),
+                     err);
+    else
+        ofc_log_info("web: registered as OpenFactoryApp %s (UNAVAILABLE until caught up)",
+                     ofc_app_uuid(run->app));
+    return true;
 }
 
 int cmd_web(int argc, char **argv)
@@ -292,9 +343,26 @@ int cmd_web(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    web_server_run(srv, stop_check, NULL);
-    web_server_destroy(srv);
+    web_run run = {srv, NULL, false};
+    if (!web_register_app(cfg, &run)) {
+        web_server_destroy(srv);
+        rc = 1;
+        goto out;
+    }
+    /* SIGTERM: browsers get 1001 first (at most a second), then UNAVAILABLE and the
+     * deregistration (at most 5 s), well inside Swarm's 10 s grace. */
+    web_server_run(srv, web_run_check, &run);
     rc = 0;
+    if (run.app) {
+        if (ofc_app_shutdown(run.app, 5000, err, sizeof err) != OFC_OK) {
+            fprintf(stderr, "ofc web: deregistering %s: %s\n", ofc_app_uuid(run.app), err);
+            rc = 1;
+        } else {
+            ofc_log_info("web: %s reported UNAVAILABLE and deregistered", ofc_app_uuid(run.app));
+        }
+        ofc_app_destroy(run.app);
+    }
+    web_server_destroy(srv);
 out:
     cli_ctx_fini(&ctx);
     return rc;

@@ -373,7 +373,15 @@ static void link_helper(ofc_model *m, ofc_asset *device, ofc_asset *helper)
     helper->device = device;
     device->helpers =
         xreallocarray(device->helpers, device->helper_count + 1, sizeof *device->helpers);
-    device->helpers[device->helper_count++] = helper;
+    /* Kept sorted by uuid: helpers arrive from different partitions in any interleaving, and
+     * the same log must give the same model (replicas compare equal). */
+    size_t at = device->helper_count;
+    while (at > 0 && strcmp(device->helpers[at - 1]->uuid, helper->uuid) > 0) {
+        device->helpers[at] = device->helpers[at - 1];
+        at--;
+    }
+    device->helpers[at] = helper;
+    device->helper_count++;
     push_change(m, OFC_CHANGE_ASSET, device, NULL);
     asset_place(m, helper);
 }

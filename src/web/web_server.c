@@ -463,6 +463,16 @@ int web_server_run(web_server *srv, bool (*stop)(void *opaque), void *opaque)
     return 0;
 }
 
+bool web_server_caught_up(const web_server *srv)
+{
+    return ofc_feed_get_status(srv->feed)->caught_up;
+}
+
+int web_server_metrics_port(const web_server *srv)
+{
+    return srv->metrics_vhost ? srv->metrics_port : srv->port;
+}
+
 void web_server_destroy(web_server *srv)
 {
     if (!srv)

@@ -55,4 +55,11 @@ web_server *web_server_new(const ofc_config *cfg, const web_server_opts *opts, c
 int web_server_run(web_server *srv, bool (*stop)(void *opaque), void *opaque);
 void web_server_destroy(web_server *srv);
 
+/* True once the feed has read every partition to its end as of its assignment: the moment an
+ * OpenFactory app may report itself AVAILABLE (deployment notes §5.2). */
+bool web_server_caught_up(const web_server *srv);
+/* The port /metrics answers on: the metrics listener's when there is one, else the dashboard's
+ * (the Prometheus target an app registers). */
+int web_server_metrics_port(const web_server *srv);
+
 #endif
