@@ -4,8 +4,8 @@
 // routing mesh or Traefik would. Run by ctest (web_browser_replicas) with OFC_BINARY set.
 //
 // Asserts: the page logs in through the balancer and shows the plant from replica-a; when
-// replica-a is killed (SIGKILL: a crashed task) the page reconnects by itself to replica-b without asking for a new login (the session cookie is valid on every replica),
-// and shows the same plant: the same assets at the same UNS paths, values still updating.
+// replica-a is killed (SIGKILL: a crashed task) the page reconnects by itself to replica-b
+// without asking for a new login (the session cookie is valid on every replica), and shows the same plant: the same assets at the same UNS paths, values still updating.
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
