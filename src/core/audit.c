@@ -66,6 +66,18 @@ void ofc_audit_destroy(ofc_audit *a)
     free(a);
 }
 
+void ofc_audit_set_trust(ofc_audit *a, const ofc_trust *trust)
+{
+    if (!trust) {
+        if (!a->empty_trust) {
+            char err[64];
+            ofc_trust_parse("", 0, "(none)", &a->empty_trust, err, sizeof err);
+        }
+        trust = a->empty_trust;
+    }
+    ofc_verifier_set_trust(a->verifier, trust);
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? xstrdup(s) : NULL;

@@ -40,6 +40,9 @@ typedef void (*ofc_audit_fn)(void *opaque, const ofc_audit_entry *entry);
  * (0 = 100,000). Owned by the caller. */
 ofc_audit *ofc_audit_new(const ofc_trust *trust, const ofc_model *model, size_t max_entries);
 void ofc_audit_destroy(ofc_audit *audit);
+/* Judge records read from now on with another trust store (a reloaded file; NULL: none).
+ * Entries already listed keep their verdicts. trust is borrowed. */
+void ofc_audit_set_trust(ofc_audit *audit, const ofc_trust *trust);
 
 /* Take the feed's ofa_assets tap (one tap per feed). */
 void ofc_audit_attach(ofc_audit *audit, ofc_feed *feed);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TRUST_LINE_MAX 4096
 #define TRUST_FILE_MAX (4 * 1024 * 1024)
@@ -240,6 +241,28 @@ ofc_err ofc_trust_load(const char *path, ofc_trust **out, char *errstr, size_t e
     ofc_err err = ofc_trust_parse(buf, n, path, out, errstr, errstr_size);
     free(buf);
     return err;
+}
+
+ofc_err ofc_trust_reload(const char *path, ofc_trust_stamp *stamp, ofc_trust **out, char *errstr,
+                         size_t errstr_size)
+{
+    struct stat st;
+    *out = NULL;
+    if (stat(path, &st) != 0) {
+        if (stamp->valid && stamp->size == -1)
+            return OFC_OK; /* still missing: said once already */
+        stamp->valid = true;
+        stamp->size = -1;
+        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return OFC_ERR_IO;
+    }
+    long long mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    if (stamp->valid && stamp->mtime_ns == mtime && stamp->size == (long long)st.st_size)
+        return OFC_OK;
+    stamp->valid = true;
+    stamp->mtime_ns = mtime;
+    stamp->size = (long long)st.st_size;
+    return ofc_trust_load(path, out, errstr, errstr_size);
 }
 
 size_t ofc_trust_count(const ofc_trust *t)

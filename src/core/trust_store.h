@@ -38,6 +38,21 @@ ofc_err ofc_trust_parse(const char *text, size_t len, const char *name, ofc_trus
 ofc_err ofc_trust_load(const char *path, ofc_trust **out, char *errstr, size_t errstr_size);
 void ofc_trust_destroy(ofc_trust *trust);
 
+/* Following a trust store file for changes (an admin appends a key): its size and mtime when
+ * last read. Zero-initialise before the first ofc_trust_reload(). */
+typedef struct ofc_trust_stamp {
+    long long mtime_ns;
+    long long size;
+    bool valid;
+} ofc_trust_stamp;
+/* Load path again if it changed since *stamp (size or mtime), or the first time. Returns OFC_OK
+ * with *out NULL when unchanged; OFC_OK with a new store in *out (owned by the caller) when it
+ * changed; an error (errstr) when it changed but cannot be read or parsed: keep using the old
+ * store then (a half-written file must not deny or grant anything new), and the next call tries
+ * again only after a further change. */
+ofc_err ofc_trust_reload(const char *path, ofc_trust_stamp *stamp, ofc_trust **out, char *errstr,
+                         size_t errstr_size);
+
 size_t ofc_trust_count(const ofc_trust *trust);
 const ofc_trust_entry *ofc_trust_at(const ofc_trust *trust, size_t i);
 const ofc_trust_entry *ofc_trust_find(const ofc_trust *trust, const char *key_id);

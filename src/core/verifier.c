@@ -79,6 +79,11 @@ ofc_verifier *ofc_verifier_new(const ofc_trust *trust, const ofc_verifier_opts *
     return v;
 }
 
+void ofc_verifier_set_trust(ofc_verifier *v, const ofc_trust *trust)
+{
+    v->trust = trust;
+}
+
 static void forget_oldest(ofc_verifier *v)
 {
     seen_id *s = v->fifo[v->fifo_head];

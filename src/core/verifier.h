@@ -82,6 +82,9 @@ typedef struct ofc_verifier ofc_verifier;
 /* trust is borrowed and must outlive the verifier; opts may be NULL. Owned by the caller. */
 ofc_verifier *ofc_verifier_new(const ofc_trust *trust, const ofc_verifier_opts *opts);
 void ofc_verifier_destroy(ofc_verifier *v);
+/* Judge from now on with another trust store (a reloaded file), keeping the replay cache: a
+ * reload must not reopen the window for commands already accepted. trust is borrowed. */
+void ofc_verifier_set_trust(ofc_verifier *v, const ofc_trust *trust);
 
 /* Check one record. uns_id is the target's UNS path if known (for uns= policies). now_us is
  * the verifier's clock: the current time for an executor, the record's Kafka time for an audit

@@ -43,6 +43,10 @@ typedef struct sim_kafka {
     uint64_t rejected;   /* invalid commands or writes for our assets */
     bool assigned;       /* the command consumer follows ofa_assets */
     int64_t next_assign; /* monotonic us of the next assignment attempt */
+    ofc_trust *trust;    /* --trust, reloaded when the file changes */
+    ofc_trust_stamp trust_stamp;
+    ofc_verifier *verifier;
+    int64_t next_trust_check;
 } sim_kafka;
 
 /* ---- librdkafka callbacks, served by rd_kafka_poll() on the loop thread ---- */
@@ -311,6 +315,30 @@ static void poll_commands(sim_kafka *sk)
 
 /* ---- the loop ---- */
 
+/* An operator enrolled in a browser is trusted once the admin appends the key's line: the
+ * store is read again when its file changes (size or mtime, checked once a second), keeping
+ * the replay cache. A file that fails to parse leaves the old store in force. */
+static void reload_trust(sim_kafka *sk, int64_t now)
+{
+    char errstr[512];
+    ofc_trust *next;
+    if (!sk->verifier || now < sk->next_trust_check)
+        return;
+    sk->next_trust_check = now + 1000000;
+    if (ofc_trust_reload(sk->opts->trust_path, &sk->trust_stamp, &next, errstr, sizeof errstr) !=
+        OFC_OK) {
+        ofc_log_error("sim: %s: keeping the trust store read before", errstr);
+        return;
+    }
+    if (!next)
+        return;
+    ofc_verifier_set_trust(sk->verifier, next);
+    ofc_trust_destroy(sk->trust);
+    sk->trust = next;
+    ofc_log_info("sim: trust store %s read again: %zu keys", sk->opts->trust_path,
+                 ofc_trust_count(next));
+}
+
 static void save_truth(sim_kafka *sk, bool final, bool *ok)
 {
     char errstr[512];
@@ -368,6 +396,7 @@ static void run_loop(sim_kafka *sk)
             tokens -= (double)want;
         }
         rd_kafka_poll(sk->producer, 0);
+        reload_trust(sk, now);
         poll_commands(sk);
         if (now >= next_truth) {
             save_truth(sk, false, NULL);
@@ -413,18 +442,19 @@ int sim_kafka_run(const ofc_config *cfg, const sim_run_options *opts)
         ofc_log_error("sim: %s", errstr);
         return 1;
     }
-    ofc_trust *trust = NULL;
-    ofc_verifier *verifier = NULL;
     if (opts->trust_path) {
-        if (ofc_trust_load(opts->trust_path, &trust, errstr, sizeof errstr) != OFC_OK) {
+        if (ofc_trust_reload(opts->trust_path, &sk.trust_stamp, &sk.trust, errstr, sizeof errstr) !=
+            OFC_OK) {
             ofc_log_error("sim: %s", errstr);
             plant_destroy(sk.plant);
             return 1;
         }
-        verifier = ofc_verifier_new(trust, NULL);
-        plant_set_verifier(sk.plant, verifier);
-        ofc_log_info("sim: verifying every command against %s (%zu keys)", opts->trust_path,
-                     ofc_trust_count(trust));
+        sk.verifier = ofc_verifier_new(sk.trust, NULL);
+        plant_set_verifier(sk.plant, sk.verifier);
+        sk.next_trust_check = ofc_time_mono_us() + 1000000;
+        ofc_log_info("sim: verifying every command against %s (%zu keys; read again when it "
+                     "changes)",
+                     opts->trust_path, ofc_trust_count(sk.trust));
     }
     if (!make_clients(&sk, cfg) || !wait_for_cluster(&sk, cfg)) {
         ok = false;
@@ -466,7 +496,7 @@ out:
     if (sk.producer)
         rd_kafka_destroy(sk.producer);
     plant_destroy(sk.plant);
-    ofc_verifier_destroy(verifier);
-    ofc_trust_destroy(trust);
+    ofc_verifier_destroy(sk.verifier);
+    ofc_trust_destroy(sk.trust);
     return ok ? 0 : 1;
 }
