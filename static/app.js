@@ -4,6 +4,7 @@
 // HTML. Rendering is coalesced into one animation frame; ages tick once a second.
 
 import { sparkline, trendChart } from './trend.js';
+import * as cmds from './commands.js';
 
 const PROTOCOL = 'ofc-live.v1';
 const TREND_POINTS = 240;
@@ -258,6 +259,7 @@ function connect() {
     S.ws = null;
     S.seq = -1;
     markAll();
+    cmds.onDisconnect();
     if (ev.code === 4401) notice('Your credential was revoked.', 0, 'bad');
     else if (ev.code === 4400 || ev.code === 1008 || ev.code === 1009)
       notice(`The server closed the connection: ${ev.reason || ev.code}`, 8000, 'bad');
@@ -292,7 +294,11 @@ function onMessage(msg) {
       S.user = msg.user; S.role = msg.role; S.auth = msg.auth; S.replica = msg.replica;
       $('who').textContent = `${msg.user} (${msg.role})`;
       $('btn-logout').hidden = !msg.auth;
+      cmds.onHello(msg);
+      S.dirty.detail = true;
+      schedule();
       break;
+    case 'command_state': case 'command_refused': cmds.onMessage(msg); break;
     case 'snapshot': applySnapshot(msg); break;
     case 'delta': applyDelta(msg); break;
     case 'alarms':
@@ -673,6 +679,7 @@ function renderDetail(full) {
     if (at.method.description) li.append(el('span', 'args', ` — ${at.method.description}`));
     if (at.method.legacy) li.append(el('span', 'legacy', ' (legacy advertisement)'));
     for (const arg of args) li.append(el('span', 'arg', `${arg.name}: ${arg.description || ''}`));
+    li.append(cmds.methodButton(a.uuid, at));
     ml.append(li);
   }
   if (!methods.length) ml.append(el('li', 'dim', 'none advertised'));
@@ -950,8 +957,11 @@ function runCommand(line) {
     case 'alarms': setPane('alarms'); break;
     case 'save': exportCsv(S.pane === 'alarms' ? 'alarms' : 'attrs'); break;
     case 'theme': setTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'); break;
+    case 'call': cmds.openCall(S.selected, arg); break;
+    case 'audit': cmds.openAudit(arg); break;
+    case 'key': cmds.openKeys(); break;
     case '': break;
-    default: notice(`unknown command :${cmd} (try :asset :uns :scope :alarms :save)`, 5000);
+    default: notice(`unknown command :${cmd} (try :asset :uns :scope :alarms :save :call :audit :key)`, 5000);
   }
 }
 
@@ -963,7 +973,7 @@ function openCmd() {
 
 function onKey(ev) {
   const t = ev.target;
-  if ($('login').open || $('help').open) return;
+  if ($('login').open || $('help').open || cmds.isOpen()) return;
   if (t === $('filter')) {
     if (ev.key === 'Escape') { $('filter').value = ''; setFilter(''); $('filter').blur(); setPane(S.pane); ev.preventDefault(); }
     else if (ev.key === 'Enter' || ev.key === 'ArrowDown') { $('filter').blur(); setPane('tree'); ev.preventDefault(); }
@@ -1006,6 +1016,9 @@ function onKey(ev) {
     case 'f': followAlarms(); break;
     case 't': toggleClock(); break;
     case 'T': setTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'); break;
+    case 'A': cmds.openAudit(''); break;
+    case 'K': cmds.openKeys(); break;
+    case 'x': if (S.pane === 'detail' && S.selected) openMethodAtCursor(); else handled = false; break;
     default: handled = false;
   }
   if (handled) ev.preventDefault();
@@ -1146,5 +1159,26 @@ function wire() {
   markAll();
 }
 
+// x on a method row (or with the cursor anywhere in the detail pane: its first method) opens
+// the command form, as in the terminal console.
+function openMethodAtCursor() {
+  const a = S.assets.get(S.selected);
+  if (!a) return;
+  const at = a.attrs.get(S.attrCursor);
+  const m = at && at.method ? at : [...a.attrs.values()].find((x) => x.method);
+  if (m) cmds.openCall(a.uuid, m.id); else notice(`${a.uuid} advertises no methods`, 4000);
+}
+
 wire();
+cmds.init({
+  send,
+  notice,
+  asset: (uuid) => S.assets.get(uuid),
+  selected: () => S.selected,
+  fmtTime,
+  valueText,
+  selectAsset: (uuid) => { if (selectAsset(uuid)) setPane('detail'); },
+  connected: () => S.open,
+  rerender: () => { S.dirty.detail = true; schedule(); },
+});
 start();

@@ -30,6 +30,10 @@ static void usage(FILE *out)
             "  --listen ADDR:PORT     where to serve (default 127.0.0.1:8080; port 0 picks a\n"
             "                         free one; the first line on stdout names it)\n"
             "  --users FILE           users and token hashes (web.users)\n"
+            "  --trust FILE           trust store: operators (role operator) may send commands\n"
+            "                         signed in their browser; verified here before they are\n"
+            "                         produced; read again when the file changes (web.trust).\n"
+            "                         Without it the dashboard is read-only\n"
             "  --no-auth              ask no credential: only on a loopback address\n"
             "  --session-secret FILE  key for session cookies, shared by replicas; created\n"
             "                         (0600) if missing; default: a key per process\n"
@@ -196,6 +200,7 @@ int cmd_web(int argc, char **argv)
         O_REMOVE_USER,
         O_BACKLOG,
         O_STALL,
+        O_TRUST,
     };
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
@@ -219,6 +224,7 @@ int cmd_web(int argc, char **argv)
         {"remove-user", required_argument, NULL, O_REMOVE_USER},
         {"backlog", required_argument, NULL, O_BACKLOG},
         {"stall-timeout", required_argument, NULL, O_STALL},
+        {"trust", required_argument, NULL, O_TRUST},
         {NULL, 0, NULL, 0},
     };
     cli_ctx ctx;
@@ -266,6 +272,7 @@ int cmd_web(int argc, char **argv)
             }
             break;
         case O_STATIC: ok = set_prop(&ctx, "web.static", optarg); break;
+        case O_TRUST: ok = set_prop(&ctx, "web.trust", optarg); break;
         case O_MAX_CLIENTS: ok = set_prop(&ctx, "web.max_clients", optarg); break;
         case O_DELTA: ok = set_duration(&ctx, "web.delta_interval_ms", optarg, 1000); break;
         case O_STALE: ok = set_duration(&ctx, "web.stale_after_s", optarg, 1000000); break;
@@ -326,6 +333,7 @@ int cmd_web(int argc, char **argv)
     }
     opts.users_path = opts.no_auth ? NULL : nonempty(ofc_config_get(cfg, "web.users"));
     opts.secret_path = nonempty(ofc_config_get(cfg, "web.session_secret"));
+    opts.trust_path = nonempty(ofc_config_get(cfg, "web.trust"));
     opts.cert_path = nonempty(ofc_config_get(cfg, "web.tls_cert"));
     opts.key_path = nonempty(ofc_config_get(cfg, "web.tls_key"));
     opts.max_clients = (size_t)ofc_config_get_int(cfg, "web.max_clients");

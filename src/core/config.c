@@ -68,6 +68,8 @@ static const ofc_prop props[] = {
     {"web.static", OFC_PROP_STRING, "", 0, 0, NULL,
      "ofc web: directory of the page; empty for the built-in default (--static)"},
     {"web.users", OFC_PROP_STRING, "", 0, 0, NULL, "ofc web: users file of token hashes (--users)"},
+    {"web.trust", OFC_PROP_STRING, "", 0, 0, NULL,
+     "ofc web: trust store for signed commands from browsers (--trust); empty: read-only"},
     {"web.session_secret", OFC_PROP_STRING, "", 0, 0, NULL,
      "ofc web: file holding the session key shared by replicas; empty for one per process"},
     {"web.tls_cert", OFC_PROP_STRING, "", 0, 0, NULL, "ofc web: TLS certificate, PEM (--cert)"},

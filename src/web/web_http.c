@@ -1,6 +1,6 @@
 /* web_http: the HTTP side of `ofc web`: who a request is, which WebSocket upgrades are
- * allowed, and the small routes (/login, /logout, /session, /healthz, /metrics). Static files
- * are served by lws from the "/" mount; every response, theirs and ours, carries the vhost's
+ * allowed, and the small routes (/login, /logout, /session, /healthz, /metrics, /audit). Static
+ * files are served by lws from the "/" mount; every response, theirs and ours, carries the vhost's
  * security headers (web_server.c). */
 #include "web_internal.h"
 
@@ -268,6 +268,8 @@ static int route_session(web_server *srv, struct lws *wsi, http_pss *pss)
     jw_bool(&jw, !srv->opts.no_auth);
     jw_key(&jw, "protocol");
     jw_string(&jw, WEB_PROTOCOL);
+    jw_key(&jw, "commands");
+    jw_bool(&jw, web_command__trusted(srv));
     jw_object_end(&jw);
     return respond_json(wsi, pss, 200, NULL, &jw);
 }
@@ -297,6 +299,61 @@ static int route_metrics(web_server *srv, struct lws *wsi, http_pss *pss)
     size_t len;
     char *text = web_metrics__render(srv, &len);
     return respond(wsi, pss, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text, len);
+}
+
+/* A filter argument of /audit (URL-decoded by lws) into buf; NULL if absent or empty. */
+static const char *urlarg(struct lws *wsi, const char *name, char *buf, size_t size)
+{
+    const char *v = lws_get_urlarg_by_name(wsi, name, buf, (int)size);
+    return v && *v ? v : NULL;
+}
+
+/* A time filter: ISO-8601, or a duration ago ("2h"). */
+static bool audit_time(const char *s, int64_t *us)
+{
+    int64_t d;
+    if (ofc_duration_parse(s, &d)) {
+        *us = ofc_time_now_us() - d;
+        return true;
+    }
+    return ofc_time_parse(s, strlen(s), us);
+}
+
+/* GET /audit[?operator=&asset=&since=&until=&limit=&format=ndjson]: every command record read
+ * from the log, with its verification status; any signed-in user may read it. */
+static int route_audit(web_server *srv, struct lws *wsi, http_pss *pss)
+{
+    char user[WEB_USER_NAME_MAX + 1];
+    web_role role;
+    const char *why;
+    char op[WEB_USER_NAME_MAX + 16], asset[WEB_ASSET_MAX + 16], since[64], until[64], limit[32],
+        format[16];
+    if (!web_http__identify(srv, wsi, user, &role, &why))
+        return respond_error(wsi, pss, 401, why);
+    web_audit_query q;
+    memset(&q, 0, sizeof q);
+    q.operator_id = urlarg(wsi, "operator=", op, sizeof op);
+    q.asset = urlarg(wsi, "asset=", asset, sizeof asset);
+    const char *s = urlarg(wsi, "since=", since, sizeof since);
+    const char *u = urlarg(wsi, "until=", until, sizeof until);
+    const char *l = urlarg(wsi, "limit=", limit, sizeof limit);
+    const char *f = urlarg(wsi, "format=", format, sizeof format);
+    if ((s && !audit_time(s, &q.since_us)) || (u && !audit_time(u, &q.until_us)))
+        return respond_error(wsi, pss, 400, "since/until: an ISO-8601 time or a duration (2h)");
+    if (l) {
+        char *end;
+        long n = strtol(l, &end, 10);
+        if (*end || n < 1 || n > 100000)
+            return respond_error(wsi, pss, 400, "limit: 1 to 100000");
+        q.limit = (size_t)n;
+    }
+    bool ndjson = f && strcmp(f, "ndjson") == 0;
+    if (f && !ndjson && strcmp(f, "json") != 0)
+        return respond_error(wsi, pss, 400, "format: json or ndjson");
+    size_t len;
+    char *body = web_command__audit(srv, &q, ndjson, &len);
+    return respond(wsi, pss, 200, ndjson ? "application/x-ndjson" : "application/json", NULL, body,
+                   len);
 }
 
 static void cookie_value(web_server *srv, const char *value, int64_t max_age, char *out,
@@ -430,7 +487,7 @@ static int on_http(web_server *srv, struct lws *wsi, http_pss *pss, bool metrics
     if (metrics_vhost)
         return respond_error(wsi, pss, 404, "only /metrics and /healthz here");
     bool known = strcmp(path, "/session") == 0 || strcmp(path, "/login") == 0 ||
-                 strcmp(path, "/logout") == 0;
+                 strcmp(path, "/logout") == 0 || strcmp(path, "/audit") == 0;
     if (!known)
         return respond_error(wsi, pss, 404, "not found");
     if (!get && !post) {
@@ -447,6 +504,8 @@ static int on_http(web_server *srv, struct lws *wsi, http_pss *pss, bool metrics
     }
     if (strcmp(path, "/session") == 0 && get)
         return route_session(srv, wsi, pss);
+    if (strcmp(path, "/audit") == 0 && get)
+        return route_audit(srv, wsi, pss);
     if (strcmp(path, "/login") == 0 && post)
         return start_login(srv, wsi, pss);
     if (strcmp(path, "/logout") == 0 && post)

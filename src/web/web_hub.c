@@ -83,6 +83,7 @@ struct web_hub {
     void (*notify)(void *opaque);
     void *notify_opaque;
     web_hub_stats stats;
+    bool commands;
 };
 
 static void on_batch(void *opaque, const ofc_change_batch *batch);
@@ -263,6 +264,11 @@ void web_hub_destroy(web_hub *hub)
     free(hub);
 }
 
+void web_hub_set_commands(web_hub *hub, bool enabled)
+{
+    hub->commands = enabled;
+}
+
 void web_hub_set_notify(web_hub *hub, void (*fn)(void *opaque), void *opaque)
 {
     hub->notify = fn;
@@ -362,7 +368,8 @@ web_client *web_client_new(web_hub *hub, const char *user, const char *role, boo
     c->ch = channel_get(hub, uns ? uns : "");
     c->snap = SNAP_CONNECT;
     c->progress_us = ofc_time_mono_us();
-    web_json_hello(&hub->jw, c->user, c->role, auth, hub->replica, ofc_time_now_us());
+    web_json_hello(&hub->jw, c->user, c->role, auth, hub->replica, hub->commands,
+                   ofc_time_now_us());
     c->replies[c->nreplies] = take_jw(hub);
     c->reply_bytes += c->replies[c->nreplies++]->len;
     if (!c->ch) {
@@ -424,6 +431,18 @@ static bool queue_reply(web_client *c, char *why, size_t why_size)
     return true;
 }
 
+bool web_client_reply(web_client *c, web_buf *b, char *why, size_t why_size)
+{
+    if (c->nreplies == MAX_REPLIES || c->reply_bytes + b->len > MAX_REPLY_BYTES) {
+        web_buf_unref(b);
+        snprintf(why, why_size, "too many replies waiting: the client does not read");
+        return false;
+    }
+    c->reply_bytes += b->len;
+    c->replies[c->nreplies++] = b;
+    return true;
+}
+
 bool web_client_handle(web_client *c, const web_msg *msg, char *why, size_t why_size)
 {
     web_hub *hub = c->hub;
@@ -456,6 +475,7 @@ bool web_client_handle(web_client *c, const web_msg *msg, char *why, size_t why_
     case WEB_MSG_PING:
         web_json_pong(&hub->jw, msg->id, ofc_time_now_us());
         return queue_reply(c, why, why_size);
+    case WEB_MSG_COMMAND: break; /* the server's (web_command.c): it needs the commander */
     }
     return true;
 }

@@ -22,6 +22,7 @@
 
 #include "asset_model.h"
 #include "feed.h"
+#include "web_buf.h"
 #include "web_msg.h"
 
 #include <stdbool.h>
@@ -64,6 +65,9 @@ typedef struct web_hub_stats {
 web_hub *web_hub_new(ofc_model *model, ofc_feed *feed, const web_hub_opts *opts);
 void web_hub_destroy(web_hub *hub);
 
+/* Whether the server takes signed commands: told to every client in hello. */
+void web_hub_set_commands(web_hub *hub, bool enabled);
+
 /* Called when clients may have something new to send (after a flush or tick). */
 void web_hub_set_notify(web_hub *hub, void (*fn)(void *opaque), void *opaque);
 
@@ -85,6 +89,10 @@ void web_client_destroy(web_client *c);
 /* Act on a parsed client message. Returns false (with a close reason) when the client must be
  * closed: its replies would pile up beyond the small bound a client that reads never reaches. */
 bool web_client_handle(web_client *c, const web_msg *msg, char *why, size_t why_size);
+
+/* Queue a message for this client alone (a command's state, a refusal); takes the caller's
+ * reference. Returns false (dropping it, with a close reason) when replies pile up unread. */
+bool web_client_reply(web_client *c, web_buf *b, char *why, size_t why_size);
 
 /* The next frame: copies at most cap bytes into dst and sets *flags. Returns 0 when nothing is
  * waiting. What is handed out counts as sent (the socket layer buffers a short write). */

@@ -9,6 +9,7 @@
 #include "feed.h"
 #include "web_addr.h"
 #include "web_hub.h"
+#include "web_json.h"
 #include "web_msg.h"
 #include "web_server.h"
 #include "web_session.h"
@@ -17,11 +18,44 @@
 #include <libwebsockets.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Largest frame handed to lws at once: a slow client costs at most this much buffered. */
 #define WEB_FRAME_MAX (16 * 1024)
 
-enum web_protocol_index { WEB_PROTO_HTTP = 0, WEB_PROTO_LIVE, WEB_PROTO_FEED, WEB_PROTO__COUNT };
+enum web_protocol_index {
+    WEB_PROTO_HTTP = 0,
+    WEB_PROTO_LIVE,
+    WEB_PROTO_FEED,
+    WEB_PROTO_CMD, /* the commander's wake fd (web_command.c) */
+    WEB_PROTO__COUNT
+};
+
+/* Why the server refused a command from a page (besides the verifier's verdicts). */
+#define WEB_CMD_REFUSE_LIST(X)                                                                  \
+    X(READ_ONLY, "read_only", "this server has no trust store (--trust): it takes no commands") \
+    X(NOT_OPERATOR, "not_operator", "your web user does not have the operator role")            \
+    X(VERDICT, "verdict", "the verifier refused the command")
+
+typedef enum web_cmd_refuse {
+#define WEB_CMD_REFUSE_ENUM(name, label, desc) WEB_CMD_REFUSE_##name,
+    WEB_CMD_REFUSE_LIST(WEB_CMD_REFUSE_ENUM)
+#undef WEB_CMD_REFUSE_ENUM
+        WEB_CMD_REFUSE__COUNT
+} web_cmd_refuse;
+
+const char *web_cmd_refuse_name(web_cmd_refuse r); /* "read_only", ... */
+const char *web_cmd_refuse_str(web_cmd_refuse r);
+
+/* Filters of GET /audit (NULL or 0: any). */
+typedef struct web_audit_query {
+    const char *operator_id;
+    const char *asset;
+    int64_t since_us, until_us;
+    size_t limit; /* entries in the JSON view; 0: 500 (the NDJSON export has every match) */
+} web_audit_query;
+
+typedef struct web_cmd web_cmd;
 
 /* Why an upgrade or request was refused (counted for /metrics). */
 #define WEB_REFUSE_LIST(X)  \
@@ -70,6 +104,7 @@ typedef struct web_counters {
 /* Per WebSocket (lws per-session data of ofc-live.v1). */
 typedef struct web_live_pss {
     web_client *client;
+    uint64_t serial; /* names the connection for replies that come later (command states) */
     struct lws *wsi;
     char user[WEB_USER_NAME_MAX + 1];
     web_role role;
@@ -99,7 +134,7 @@ struct web_server {
     struct lws_vhost *vhost, *metrics_vhost;
     struct lws_protocols protocols[WEB_PROTO__COUNT + 1];
     struct lws_protocols metrics_protocols[2];
-    struct lws_http_mount mounts[6];
+    struct lws_http_mount mounts[8];
     struct lws_http_mount metrics_mounts[2];
     struct lws_protocol_vhost_options headers[8];
     web_addr listen, metrics_addr;
@@ -125,6 +160,9 @@ struct web_server {
     /* clients */
     web_live_pss *live;
     size_t live_count;
+    uint64_t next_serial;
+
+    web_cmd *cmd;         /* signed commands and the audit (web_command.c) */
     unsigned char *frame; /* LWS_PRE + WEB_FRAME_MAX: where frames are staged for lws_write */
 
     web_counters counters;
@@ -161,6 +199,21 @@ void web_live__shutdown(web_server *srv);
 void web_server__reload_users(web_server *srv);
 /* Let the loop flush model changes into deltas soon (paced by delta_interval). */
 void web_server__schedule_flush(web_server *srv);
+
+/* web_command.c */
+/* Trust store, verifier, commander (its wake fd adopted into srv->vhost) and the audit on the
+ * feed's tap: call after the vhost exists and before the feed is first serviced. */
+bool web_command__init(web_server *srv, char *errstr, size_t errstr_size);
+void web_command__destroy(web_server *srv);
+/* Once a second: the trust store read again if its file changed; command timeouts. */
+void web_command__tick(web_server *srv);
+struct lws_protocols web_command__protocol(void);
+/* A "command" message from a page: verify, produce or refuse; the answer goes to that page. */
+void web_command__handle(web_server *srv, web_live_pss *pss, const web_msg *msg);
+bool web_command__trusted(const web_server *srv);
+/* GET /audit's body (malloc'd): JSON for the page's view, or NDJSON for export. */
+char *web_command__audit(web_server *srv, const web_audit_query *q, bool ndjson, size_t *len);
+void web_command__metrics(web_server *srv, FILE *f);
 
 /* web_metrics.c: the Prometheus text exposition into a malloc'd buffer. */
 char *web_metrics__render(web_server *srv, size_t *len);

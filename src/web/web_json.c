@@ -260,7 +260,7 @@ void web_json_snapshot_head(json_writer *jw, uint64_t seq, const char *reason, c
 }
 
 void web_json_hello(json_writer *jw, const char *user, const char *role, bool auth,
-                    const char *replica, int64_t now_us)
+                    const char *replica, bool commands, int64_t now_us)
 {
     jw_reset(jw);
     jw_object_begin(jw);
@@ -278,6 +278,8 @@ void web_json_hello(json_writer *jw, const char *user, const char *role, bool au
     jw_bool(jw, auth);
     jw_key(jw, "replica");
     jw_string(jw, replica ? replica : "");
+    jw_key(jw, "commands");
+    jw_bool(jw, commands);
     jw_key(jw, "time");
     write_time(jw, now_us);
     jw_key(jw, "limits");
@@ -330,6 +332,54 @@ void web_json_error(json_writer *jw, const char *code, const char *message)
     jw_string(jw, "error");
     jw_key(jw, "code");
     jw_string(jw, code);
+    jw_key(jw, "message");
+    jw_string(jw, message);
+    jw_object_end(jw);
+}
+
+void web_json_command_state(json_writer *jw, int64_t id, const ofc_cmd_status *st, int64_t now_us)
+{
+    jw_reset(jw);
+    jw_object_begin(jw);
+    jw_key(jw, "type");
+    jw_string(jw, "command_state");
+    jw_key(jw, "id");
+    jw_int(jw, id);
+    jw_key(jw, "correlation_id");
+    jw_string(jw, st->correlation_id);
+    jw_key(jw, "target");
+    jw_string(jw, st->target);
+    jw_key(jw, "method");
+    jw_string(jw, st->method);
+    jw_key(jw, "state");
+    jw_string(jw, ofc_cmd_state_name(st->state));
+    jw_key(jw, "partition");
+    jw_int(jw, st->partition);
+    jw_key(jw, "offset");
+    jw_int(jw, st->offset);
+    jw_key(jw, "detail");
+    jw_string(jw, st->detail);
+    jw_key(jw, "time");
+    write_time(jw, now_us);
+    jw_object_end(jw);
+}
+
+void web_json_command_refused(json_writer *jw, int64_t id, const char *correlation_id,
+                              const char *reason, const char *message)
+{
+    jw_reset(jw);
+    jw_object_begin(jw);
+    jw_key(jw, "type");
+    jw_string(jw, "command_refused");
+    jw_key(jw, "id");
+    jw_int(jw, id);
+    jw_key(jw, "correlation_id");
+    if (correlation_id)
+        jw_string(jw, correlation_id);
+    else
+        jw_null(jw);
+    jw_key(jw, "reason");
+    jw_string(jw, reason);
     jw_key(jw, "message");
     jw_string(jw, message);
     jw_object_end(jw);

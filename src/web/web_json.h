@@ -8,6 +8,7 @@
 #define OFC_WEB_JSON_H
 
 #include "asset_model.h"
+#include "commander.h"
 #include "feed.h"
 #include "json_writer.h"
 
@@ -45,11 +46,18 @@ void web_json_status(json_writer *jw, const ofc_feed *feed, size_t clients, cons
 /* The start of a snapshot message up to "snapshot": (the document and "}" follow). */
 void web_json_snapshot_head(json_writer *jw, uint64_t seq, const char *reason, const char *prefix);
 
+/* commands: whether this server takes signed commands (it has a trust store). */
 void web_json_hello(json_writer *jw, const char *user, const char *role, bool auth,
-                    const char *replica, int64_t now_us);
+                    const char *replica, bool commands, int64_t now_us);
 /* The asset with its trend points, or "asset": null when unknown. */
 void web_json_history(json_writer *jw, const ofc_model *model, const char *uuid);
 void web_json_pong(json_writer *jw, int64_t id, int64_t now_us);
 void web_json_error(json_writer *jw, const char *code, const char *message);
+/* A command's state for the page that sent it (id: the page's number for it). */
+void web_json_command_state(json_writer *jw, int64_t id, const ofc_cmd_status *st, int64_t now_us);
+/* A command the server would not produce: reason is a stable name (read_only, not_operator, or
+ * a verifier verdict), message says it in words. correlation_id may be NULL (unreadable). */
+void web_json_command_refused(json_writer *jw, int64_t id, const char *correlation_id,
+                              const char *reason, const char *message);
 
 #endif

@@ -125,6 +125,10 @@ static int process(web_server *srv, web_live_pss *pss, struct lws *wsi, const ch
         int code = strstr(why, "UTF-8") ? LWS_CLOSE_STATUS_INVALID_PAYLOAD : CLOSE_MALFORMED;
         return close_soon(srv, pss, wsi, code, WEB_CLOSE_MALFORMED, reason);
     }
+    if (msg.type == WEB_MSG_COMMAND) {
+        web_command__handle(srv, pss, &msg);
+        return 0;
+    }
     if (!web_client_handle(pss->client, &msg, why, sizeof why))
         return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, WEB_CLOSE_REPLIES, why);
     lws_callback_on_writable(wsi);
@@ -218,6 +222,7 @@ int web_live__callback(struct lws *wsi, enum lws_callback_reasons reason, void *
             prefix[ulen] = '\0';
         }
         pss->wsi = wsi;
+        pss->serial = ++srv->next_serial;
         pss->client = web_client_new(srv->hub, pss->user, web_role_name(pss->role),
                                      !srv->opts.no_auth, prefix);
         pss->tokens = MSG_BURST;

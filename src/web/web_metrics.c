@@ -120,6 +120,7 @@ char *web_metrics__render(web_server *srv, size_t *len)
     fprintf(f, "ofc_web_ring_dropped_total %llu\n", (unsigned long long)hs->ring_dropped);
     metric(f, "ofc_web_ring_bytes", "gauge", "bytes of deltas held for slow clients");
     fprintf(f, "ofc_web_ring_bytes %zu\n", hs->ring_bytes);
+    web_command__metrics(srv, f);
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

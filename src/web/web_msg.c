@@ -64,6 +64,8 @@ enum {
     F_UNS = 2,
     F_ASSET = 4,
     F_ID = 8,
+    F_TARGET = 16,
+    F_RECORD = 32,
 };
 
 bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out, char *why,
@@ -93,11 +95,13 @@ bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out
             goto syntax;
         if (r == 0)
             break;
-        unsigned f = key_is(key, klen, "type")    ? F_TYPE
-                     : key_is(key, klen, "uns")   ? F_UNS
-                     : key_is(key, klen, "asset") ? F_ASSET
-                     : key_is(key, klen, "id")    ? F_ID
-                                                  : 0;
+        unsigned f = key_is(key, klen, "type")     ? F_TYPE
+                     : key_is(key, klen, "uns")    ? F_UNS
+                     : key_is(key, klen, "asset")  ? F_ASSET
+                     : key_is(key, klen, "id")     ? F_ID
+                     : key_is(key, klen, "target") ? F_TARGET
+                     : key_is(key, klen, "record") ? F_RECORD
+                                                   : 0;
         if (!f || !printable(key, klen)) {
             snprintf(why, why_size, "unknown field \"%.32s\"", printable(key, klen) ? key : "?");
             return false;
@@ -138,9 +142,17 @@ bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out
                 n--;
             memcpy(out->uns, v.ptr, n);
             out->uns[n] = '\0';
+        } else if (f == F_RECORD) {
+            /* a record is at least {} and fits the message it came in */
+            if (v.len < 2 || v.len > WEB_MSG_MAX) {
+                snprintf(why, why_size, "\"record\" must hold 2 to %d bytes", WEB_MSG_MAX);
+                return false;
+            }
+            memcpy(out->record, v.ptr, v.len + 1);
+            out->record_len = v.len;
         } else {
             if (v.len == 0 || v.len > WEB_ASSET_MAX) {
-                snprintf(why, why_size, "\"asset\" must hold 1 to %d bytes", WEB_ASSET_MAX);
+                snprintf(why, why_size, "\"%s\" must hold 1 to %d bytes", key, WEB_ASSET_MAX);
                 return false;
             }
             memcpy(out->asset, v.ptr, v.len + 1);
@@ -163,6 +175,10 @@ bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out
         out->type = WEB_MSG_PING;
         allowed = F_TYPE | F_ID;
         required = F_TYPE;
+    } else if (strcmp(type, "command") == 0) {
+        out->type = WEB_MSG_COMMAND;
+        allowed = F_TYPE | F_ID | F_TARGET | F_RECORD;
+        required = F_TYPE | F_TARGET | F_RECORD;
     } else {
         snprintf(why, why_size, (seen & F_TYPE) ? "unknown type" : "missing \"type\"");
         return false;

@@ -10,6 +10,12 @@
  *   {"type":"resync"}                                    a fresh snapshot, please
  *   {"type":"history","asset":"CNC-001"}                 the asset with its trend points
  *   {"type":"ping","id":42}                              answered by a pong with the same id
+ *   {"type":"command","id":7,"target":"TEMP-CTRL-001","record":"{\"ID\":...}"}
+ *                                                        a command record signed in the
+ *                                                        browser, to verify and produce as is
+ *
+ * A command's record is only checked here for being bounded, printable text: what it says is
+ * the verifier's business (verifier.h), which names every way it can be wrong.
  */
 #ifndef OFC_WEB_MSG_H
 #define OFC_WEB_MSG_H
@@ -29,13 +35,16 @@ typedef enum web_msg_type {
     WEB_MSG_RESYNC,
     WEB_MSG_HISTORY,
     WEB_MSG_PING,
+    WEB_MSG_COMMAND,
 } web_msg_type;
 
 typedef struct web_msg {
     web_msg_type type;
     char uns[WEB_UNS_MAX + 1];     /* subscribe: the prefix, trailing '/' removed */
-    char asset[WEB_ASSET_MAX + 1]; /* history */
-    int64_t id;                    /* ping: 0 if absent */
+    char asset[WEB_ASSET_MAX + 1]; /* history: the asset; command: the target (Kafka key) */
+    int64_t id;                    /* ping, command: 0 if absent */
+    char record[WEB_MSG_MAX + 1];  /* command: the ofa_assets record as JSON text */
+    size_t record_len;
 } web_msg;
 
 typedef struct web_msg_parser web_msg_parser;

@@ -71,6 +71,7 @@ static void sul_tick_cb(lws_sorted_usec_list_t *sul)
     web_server__reload_users(srv);
     web_hub_tick(srv->hub, ofc_time_now_us());
     web_live__tick(srv, ofc_time_mono_us());
+    web_command__tick(srv);
     web_server__schedule_flush(srv);
     lws_sul_schedule(srv->context, 0, &srv->sul_tick, sul_tick_cb, LWS_US_PER_SEC);
 }
@@ -259,10 +260,12 @@ static void build_vhost_tables(web_server *srv)
         WEB_PROTOCOL, web_live__callback, sizeof(web_live_pss), 1024, 0, NULL, WEB_FRAME_MAX};
     srv->protocols[WEB_PROTO_FEED] =
         (struct lws_protocols){"ofc-feed-wake", feed_callback, 0, 0, 0, NULL, 0};
+    srv->protocols[WEB_PROTO_CMD] = web_command__protocol();
     srv->metrics_protocols[0] = (struct lws_protocols){
         "http", web_http__metrics_callback, web_http__pss_size(), 0, 0, NULL, 0};
 
-    static const char *const routes[] = {"/login", "/logout", "/session", "/healthz", "/metrics"};
+    static const char *const routes[] = {"/login",   "/logout",  "/session",
+                                         "/healthz", "/metrics", "/audit"};
     size_t nr = sizeof routes / sizeof routes[0];
     for (size_t i = 0; i < nr; i++) {
         struct lws_http_mount *m = &srv->mounts[i];
@@ -423,6 +426,9 @@ web_server *web_server_new(const ofc_config *cfg, const web_server_opts *opts, c
         srv->metrics_port = lws_get_vhost_listen_port(srv->metrics_vhost);
     }
 
+    if (!web_command__init(srv, errstr, errstr_size))
+        goto fail;
+
     /* lws closes what it adopted; the feed closes its own fd, so lws gets a duplicate. */
     lws_sock_file_fd_type fd;
     fd.filefd = fcntl(ofc_feed_wake_fd(srv->feed), F_DUPFD_CLOEXEC, 0);
@@ -479,6 +485,7 @@ void web_server_destroy(web_server *srv)
         return;
     if (srv->context)
         lws_context_destroy(srv->context); /* closes every client first */
+    web_command__destroy(srv);
     web_hub_destroy(srv->hub);
     ofc_feed_destroy(srv->feed);
     ofc_model_destroy(srv->model);

@@ -38,6 +38,7 @@ typedef struct web_server_opts {
     size_t backlog_msgs;       /* deltas kept per subscription for slow clients; 1024 */
     size_t backlog_bytes;      /* and their bytes; 4 MiB */
     const char *replica;       /* name in hello/status; default the host name */
+    const char *trust_path;    /* trust store for signed commands; NULL: read-only */
     FILE *announce;            /* gets "ofc web: listening on URL" lines; may be NULL */
 } web_server_opts;
 
