@@ -505,6 +505,73 @@ static void test_replay_cache_bound_raises_the_floor(void **state)
     ofc_verifier_destroy(v);
 }
 
+/* A trust store file followed for changes (ofc web --trust, ofc sim --trust): unchanged is no
+ * news, an appended key is read, a broken file leaves the old store in force, and a verifier
+ * switched to the new store keeps its replay cache. */
+static void test_trust_reload_follows_the_file(void **state)
+{
+    char path[128], line[256], err[256];
+    snprintf(path, sizeof path, "%s/reload.keys", dir);
+    ofc_trust_line(ofc_op_key_public(mallory), "mallory", line, sizeof line);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "# nobody yet\n");
+    fclose(f);
+    ofc_trust_stamp stamp = {0, 0, false};
+    ofc_trust *t = NULL, *next = NULL;
+    assert_int_equal(ofc_trust_reload(path, &stamp, &t, err, sizeof err), OFC_OK);
+    assert_non_null(t);
+    assert_int_equal(ofc_trust_count(t), 0);
+    assert_int_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);
+    assert_null(next); /* unchanged */
+
+    ofc_verifier *v = ofc_verifier_new(t, NULL);
+    signed_rec r;
+    sign_rec(&r, mallory, "LAB-1", NOW);
+    json_t *rec = json_deep_copy(r.record), *env = json_deep_copy(r.envelope); /* pristine */
+    assert_int_equal(check_rec(v, &r, NULL, NOW), OFC_VERDICT_UNKNOWN_KEY);
+
+    f = fopen(path, "a");
+    fprintf(f, "%s roles=operator methods=* assets=LAB-1\n", line);
+    fclose(f);
+    assert_int_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);
+    assert_non_null(next);
+    assert_int_equal(ofc_trust_count(next), 1);
+    ofc_verifier_set_trust(v, next);
+    ofc_trust_destroy(t);
+    t = next;
+    r.record = json_deep_copy(rec);
+    r.envelope = json_deep_copy(env);
+    assert_int_equal(check_rec(v, &r, NULL, NOW + 1000), OFC_VERDICT_VALID);
+
+    /* A broken file: an error, and the caller keeps what it has; the replay cache survives. */
+    f = fopen(path, "a");
+    fprintf(f, "ed25519 nonsense operator=x\n");
+    fclose(f);
+    assert_int_not_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);
+    assert_null(next);
+    assert_non_null(strstr(err, "reload.keys"));
+    f = fopen(path, "w");
+    fprintf(f, "%s roles=operator methods=* assets=LAB-1\n# fixed\n", line);
+    fclose(f);
+    assert_int_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);
+    assert_non_null(next);
+    ofc_verifier_set_trust(v, next);
+    ofc_trust_destroy(t);
+    t = next;
+    r.record = json_deep_copy(rec);
+    r.envelope = json_deep_copy(env);
+    assert_int_equal(check_rec(v, &r, NULL, NOW + 2000), OFC_VERDICT_REPLAYED);
+    json_decref(rec);
+    json_decref(env);
+
+    unlink(path);
+    assert_int_not_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);
+    assert_int_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK); /* said */
+    assert_null(next);
+    ofc_verifier_destroy(v);
+    ofc_trust_destroy(t);
+}
+
 static void add_signed(ofc_audit *audit, const ofc_op_key *k, const char *target, int64_t when,
                        int64_t offset, char *cid_out)
 {
@@ -596,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_tamper_matrix),
         cmocka_unit_test(test_replay_cache_bound_raises_the_floor),
         cmocka_unit_test(test_audit_judges_each_command_at_its_time),
+        cmocka_unit_test(test_trust_reload_follows_the_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

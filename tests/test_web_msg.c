@@ -7,7 +7,10 @@
 
 #include <cmocka.h>
 
+#include "web_json.h"
 #include "web_msg.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +130,99 @@ static void test_refused_with_reason(void **state)
     free(big);
 }
 
+/* A command carries a whole signed record as a JSON string: unescaped once here, judged later
+ * by the verifier (so a record that is not a command still parses as a message). */
+static void test_command_message(void **state)
+{
+    web_msg m;
+    char why[100];
+    const char *rec =
+        "{\\\"ID\\\":\\\"SwitchMode_CMD\\\",\\\"VALUE\\\":\\\"{\\\\\\\"header\\\\\\\":{}}\\\"}";
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"type\":\"command\",\"id\":7,\"target\":\"TEMP-CTRL-001\",\"record\":\"%s\"}", rec);
+    assert_true(parse(text, &m, why));
+    assert_int_equal(m.type, WEB_MSG_COMMAND);
+    assert_int_equal(m.id, 7);
+    assert_string_equal(m.asset, "TEMP-CTRL-001");
+    assert_string_equal(m.record, "{\"ID\":\"SwitchMode_CMD\",\"VALUE\":\"{\\\"header\\\":{}}\"}");
+    assert_int_equal(m.record_len, strlen(m.record));
+    /* id is optional (0) */
+    assert_true(parse("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{}\"}", &m, why));
+    assert_int_equal(m.id, 0);
+
+    REFUSED("{\"type\":\"command\",\"target\":\"X\"}", "missing");
+    REFUSED("{\"type\":\"command\",\"record\":\"{}\"}", "missing");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{\"}", "2 to");
+    REFUSED("{\"type\":\"command\",\"target\":\"\",\"record\":\"{}\"}",
+            "\"target\" must hold 1 to");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":{}}", "nested");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":1}", "must be a string");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{}\",\"asset\":\"X\"}",
+            "not allowed");
+    REFUSED("{\"type\":\"history\",\"target\":\"X\"}", "not allowed");
+    REFUSED("{\"type\":\"ping\",\"record\":\"{}\"}", "not allowed");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{}\",\"record\":\"{}\"}", "twice");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{\\n}\"}", "control character");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{}\",\"signature\":\"x\"}",
+            "unknown field");
+    REFUSED("{\"type\":\"command\",\"id\":\"7\",\"target\":\"X\",\"record\":\"{}\"}", "integer");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{}\",\"id\":1,\"id\":2}", "twice");
+}
+
+static json_t *load(json_writer *jw)
+{
+    json_error_t err;
+    json_t *o = json_loadb(jw->buf, jw->len, 0, &err);
+    assert_non_null(o);
+    return o;
+}
+
+/* What the page is told about its command: the documented fields, strings escaped. */
+static void test_command_replies(void **state)
+{
+    json_writer jw;
+    jw_init(&jw);
+    ofc_cmd_status st;
+    memset(&st, 0, sizeof st);
+    snprintf(st.correlation_id, sizeof st.correlation_id, "3b0e9b8e-2a41-4c1e-9d55-6f1f6b7f0c2a");
+    snprintf(st.target, sizeof st.target, "TEMP-CTRL-001");
+    snprintf(st.method, sizeof st.method, "SwitchMode");
+    st.state = OFC_CMD_SENT;
+    st.partition = 3;
+    st.offset = 1842;
+    web_json_command_state(&jw, 7, &st, 1795000000000000LL);
+    json_t *o = load(&jw);
+    assert_string_equal(json_string_value(json_object_get(o, "type")), "command_state");
+    assert_int_equal(json_integer_value(json_object_get(o, "id")), 7);
+    assert_string_equal(json_string_value(json_object_get(o, "state")), "SENT");
+    assert_int_equal(json_integer_value(json_object_get(o, "partition")), 3);
+    assert_int_equal(json_integer_value(json_object_get(o, "offset")), 1842);
+    assert_string_equal(json_string_value(json_object_get(o, "correlation_id")), st.correlation_id);
+    json_decref(o);
+
+    st.state = OFC_CMD_REJECTED;
+    snprintf(st.detail, sizeof st.detail, "policy_denied: \"quoted\" <b>");
+    web_json_command_state(&jw, 7, &st, 1795000000000000LL);
+    o = load(&jw);
+    assert_string_equal(json_string_value(json_object_get(o, "state")), "REJECTED");
+    assert_string_equal(json_string_value(json_object_get(o, "detail")),
+                        "policy_denied: \"quoted\" <b>");
+    json_decref(o);
+
+    web_json_command_refused(&jw, 9, NULL, "read_only", "no trust store");
+    o = load(&jw);
+    assert_string_equal(json_string_value(json_object_get(o, "type")), "command_refused");
+    assert_true(json_is_null(json_object_get(o, "correlation_id")));
+    assert_string_equal(json_string_value(json_object_get(o, "reason")), "read_only");
+    json_decref(o);
+    web_json_command_refused(&jw, 9, st.correlation_id, "bad_signature", "no match");
+    o = load(&jw);
+    assert_string_equal(json_string_value(json_object_get(o, "correlation_id")), st.correlation_id);
+    json_decref(o);
+    jw_fini(&jw);
+}
+
 static void test_uns_rule(void **state)
 {
     assert_true(web_msg_uns_valid("", 0));
@@ -139,9 +235,9 @@ static void test_uns_rule(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_accepted),
-        cmocka_unit_test(test_refused_with_reason),
-        cmocka_unit_test(test_uns_rule),
+        cmocka_unit_test(test_accepted),        cmocka_unit_test(test_refused_with_reason),
+        cmocka_unit_test(test_uns_rule),        cmocka_unit_test(test_command_message),
+        cmocka_unit_test(test_command_replies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
