@@ -3,7 +3,9 @@
  * Must never crash, leak or read out of bounds; an accepted message must satisfy what the
  * server relies on: a known type, a subscription prefix without trailing '/', within its size
  * limit and printable, an asset id of 1..WEB_ASSET_MAX bytes for history, a ping id within
- * +-2^53. Parsing is deterministic: the same bytes give the same result twice.
+ * +-2^53, a command's target of 1..WEB_ASSET_MAX bytes and its record of 2..WEB_MSG_MAX printable
+ * bytes whose length is record_len. Parsing is deterministic: the same bytes give the same result
+ * twice.
  */
 #include "web_msg.h"
 
@@ -44,6 +46,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case WEB_MSG_PING:
         if (a.id > WEB_PING_ID_MAX || a.id < -WEB_PING_ID_MAX)
             abort();
+        break;
+    case WEB_MSG_COMMAND:
+        if (alen == 0 || alen > WEB_ASSET_MAX || a.record_len < 2 || a.record_len > WEB_MSG_MAX ||
+            strlen(a.record) != a.record_len || a.id > WEB_PING_ID_MAX || a.id < -WEB_PING_ID_MAX)
+            abort();
+        for (size_t i = 0; i < a.record_len; i++)
+            if ((unsigned char)a.record[i] < 0x20 || a.record[i] == 0x7f)
+                abort();
         break;
     case WEB_MSG_RESYNC: break;
     default: abort();

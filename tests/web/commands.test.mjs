@@ -14,7 +14,9 @@
 // policy_denied; WebSocket messages with a tampered argument, a mangled signature, a replayed
 // record, and from a viewer, refused with their reasons; a tampered record produced straight to
 // Kafka REJECTED by the sim (bad_signature); the audit view's statuses, filter and NDJSON export
-// (its records verified again by `ofc verify --stdin`).
+// (its records verified again by `ofc verify --stdin`); a command nobody executes goes SENT,
+// ECHOED, TIMEOUT; with the broker down a command ends FAILED and is never shown SENT; an
+// `ofc keygen --no-passphrase` key file is imported (non-extractable), an encrypted one refused.
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -131,6 +133,23 @@ async function wsCommand(page, msg) {
   }), msg);
 }
 
+// In the page: like wsCommand, but every reply for that id until one of `until` states.
+async function wsCommandStates(page, msg, until) {
+  return page.evaluate(([m, end]) => new Promise((resolve) => {
+    const ws = new WebSocket(`ws://${location.host}/live`, 'ofc-live.v1');
+    const got = [];
+    const timer = setTimeout(() => { ws.close(); resolve(got); }, 40000);
+    ws.onopen = () => ws.send(JSON.stringify(m));
+    ws.onmessage = (ev) => {
+      const r = JSON.parse(ev.data);
+      if ((r.type === 'command_refused' || r.type === 'command_state') && r.id === m.id) {
+        got.push(r);
+        if (r.type === 'command_refused' || end.includes(r.state)) { clearTimeout(timer); ws.close(); resolve(got); }
+      }
+    };
+  }), [msg, until]);
+}
+
 // In the page: a command signed with the page's own stored key, by the page's own modules.
 async function signInPage(page, c) {
   return page.evaluate(async (cmd) => {
@@ -222,7 +241,7 @@ try {
   });
 
   await step('the admin appends the line: server and sim read the trust store again', async () => {
-    fs.appendFileSync(`${dir}/trust`, `${line} roles=operator methods=SwitchMode,GenerateCode assets=${TARGET} uns=Demofactory\n`);
+    fs.appendFileSync(`${dir}/trust`, `${line} roles=operator methods=SwitchMode,GenerateCode assets=${TARGET},GHOST-1 uns=Demofactory\n`);
     await sleep(2500); // both check the file once a second
   });
 
@@ -369,6 +388,54 @@ try {
     assert.match(r.stdout + r.stderr, /valid/);
     assert.doesNotMatch(r.stdout, /bad_signature/);
     await page.click('#audit-close');
+  });
+
+  await step('a command no executor answers: SENT, ECHOED, then TIMEOUT', async () => {
+    const c = await signInPage(page, { target: 'GHOST-1', method: 'SwitchMode', reason: 'nobody listens', args: [['NewMode', 'AUTO']] });
+    const got = await wsCommandStates(page, { type: 'command', id: 201, target: 'GHOST-1', record: c.record }, ['TIMEOUT', 'FAILED']);
+    const states = got.map((r) => r.state || r.reason);
+    assert.deepEqual(states.filter((x) => x !== 'PENDING'), ['SENT', 'ECHOED', 'TIMEOUT'], JSON.stringify(got));
+    assert.ok(got.every((r) => r.correlation_id === c.correlationId));
+    assert.ok(got.find((r) => r.state === 'SENT').offset >= 0);
+  });
+
+  await step('with the broker down a command ends FAILED, never SENT', async () => {
+    await stop(broker);
+    await page.click(`#tree [data-uuid="${TARGET}"]`);
+    await page.click('#methods li[data-attr="SwitchMode"] button.send');
+    await page.waitForSelector('#command[open]');
+    await page.fill('#command-fields input[data-arg="NewMode"]', 'AUTO');
+    await page.fill('#command-reason', 'broker outage test');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#command-review:not([hidden])');
+    const id = JSON.parse(JSON.parse(await page.textContent('#rv-record')).VALUE).header.correlation_id;
+    await page.evaluate(() => { window.__states = []; });
+    await page.keyboard.press('y');
+    await page.waitForFunction((cid) => {
+      const tr = document.querySelector(`#commands tr[data-cid="${cid}"]`);
+      return tr && tr.dataset.state === 'FAILED';
+    }, id, { timeout: LONG });
+    const states = await page.evaluate(() => window.__states);
+    assert.ok(!states.some((x) => x.startsWith('SENT')), states.join(' | '));
+    assert.match(await page.textContent(`#commands tr[data-cid="${id}"]`), /never sent/);
+  });
+
+  await step('an ofc keygen --no-passphrase key file is imported; an encrypted one is refused', async () => {
+    run([OFC, 'keygen', '--operator', 'bob', '--no-passphrase', '--out', `${dir}/bob.key`]);
+    const file = fs.readFileSync(`${dir}/bob.key`, 'utf8');
+    const kid = /^key-id=(.*)$/m.exec(file)[1];
+    await page.keyboard.press('K');
+    await page.waitForSelector('#keys[open]');
+    await page.setInputFiles('#key-file', `${dir}/bob.key`);
+    await page.waitForFunction((k) => document.getElementById('key-id').textContent === k, kid, { timeout: LONG });
+    assert.equal(await page.inputValue('#key-line'), fs.readFileSync(`${dir}/bob.key.pub`, 'utf8').trim());
+    const extractable = await page.evaluate(async () => (await (await import('/keystore.js')).loadKey()).privateKey.extractable);
+    assert.equal(extractable, false);
+    fs.writeFileSync(`${dir}/enc.key`, file.replace('kdf=none', 'kdf=argon2id13'));
+    await page.setInputFiles('#key-file', `${dir}/enc.key`);
+    await page.waitForFunction(() => document.getElementById('key-error').textContent.includes('passphrase'), null, { timeout: LONG });
+    assert.equal(await page.textContent('#key-id'), kid, 'the imported key stays');
+    await page.click('#key-close');
   });
 
   await step('no script errors in the page', async () => {
