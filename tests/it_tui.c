@@ -47,19 +47,6 @@ static struct {
     char conf[128];
 } G;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
 /* ---- tmux ---- */
 
 /* Run `tmux -L <sock> -f <conf> args...` (NULL-terminated); returns its stdout (malloc'd). */
@@ -160,9 +147,9 @@ static pid_t tui_pid(const char *name)
  * canonical with echo, and the alternate screen left. */
 static void expect_restored(const char *name, int want_status)
 {
-    long long end = now_ms() + 30000;
-    while (display(name, "#{pane_dead}") != 1 && now_ms() < end)
-        sleep_ms(100);
+    int64_t end = proc_mono_ms() + 30000;
+    while (display(name, "#{pane_dead}") != 1 && proc_mono_ms() < end)
+        proc_sleep_ms(100);
     assert_int_equal(display(name, "#{pane_dead}"), 1);
     char path[128];
     snprintf(path, sizeof path, "%s/%s.exit", G.dir, name);
@@ -195,7 +182,7 @@ typedef bool (*screen_pred)(const char *scr, void *arg);
 /* Poll the screen until pred holds; returns the last screen (caller frees) and sets *ok. */
 static char *wait_for(const char *s, screen_pred pred, void *arg, int timeout_ms, bool *ok)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = proc_mono_ms() + timeout_ms;
     char *scr = NULL;
     *ok = false;
     for (;;) {
@@ -205,9 +192,9 @@ static char *wait_for(const char *s, screen_pred pred, void *arg, int timeout_ms
             *ok = true;
             return scr;
         }
-        if (now_ms() > deadline)
+        if (proc_mono_ms() > deadline)
             break;
-        sleep_ms(250);
+        proc_sleep_ms(250);
     }
     fprintf(stderr, "---- screen of %s at timeout ----\n%s\n----\n", s, scr ? scr : "(none)");
     return scr;
@@ -516,7 +503,7 @@ static bool tree_complete(const char *scr, void *arg)
 static void test_tree_shows_assets_under_uns_paths(void **state)
 {
     json_t *truth = NULL;
-    for (long long end = now_ms() + 30000; !truth && now_ms() < end; sleep_ms(200))
+    for (int64_t end = proc_mono_ms() + 30000; !truth && proc_mono_ms() < end; proc_sleep_ms(200))
         truth = load_truth();
     assert_non_null(truth);
     assert_true(json_array_size(json_object_get(truth, "assets")) >= 24);
@@ -639,12 +626,12 @@ static bool alarm_listed(const char *scr, void *arg)
 
 static void test_alarm_from_sim_in_alarm_list(void **state)
 {
-    long long deadline = now_ms() + 180000;
+    long long deadline = proc_mono_ms() + 180000;
     bool ok = false;
-    while (!ok && now_ms() < deadline) {
+    while (!ok && proc_mono_ms() < deadline) {
         json_t *truth = load_truth();
         if (!truth) {
-            sleep_ms(200);
+            proc_sleep_ms(200);
             continue;
         }
         alarm_want w = {truth, ""};
@@ -655,7 +642,7 @@ static void test_alarm_from_sim_in_alarm_list(void **state)
         free(scr);
         json_decref(truth);
         if (!ok)
-            sleep_ms(500);
+            proc_sleep_ms(500);
     }
     assert_true(ok);
     char *scr = screen("main");
@@ -998,7 +985,7 @@ static void test_broker_outage_shown_and_survived(void **state)
             snprintf(xact, sizeof xact, "%s", rows[i].value);
     assert_true(xact[0]);
     free(scr);
-    sleep_ms(3000); /* an outage that lasts */
+    proc_sleep_ms(3000); /* an outage that lasts */
 
     proc_signal(&G.broker, SIGUSR2);
     sc.want_down = false;
@@ -1018,16 +1005,17 @@ static void test_keys_answer_during_flood(void **state)
     bool ok;
     free(wait_for("main", records_flowing, NULL, 30000, &ok));
     assert_true(ok);
-    sleep_ms(2000);
+    proc_sleep_ms(2000);
     const char *targets[] = {"TEMP-SENS-001", "CNC-002", "BARCODE-READER-001"};
     for (int i = 0; i < 3; i++) {
         char cmd[64], want[64];
         snprintf(cmd, sizeof cmd, "asset %s", targets[i]);
         snprintf(want, sizeof want, " %s  Device", targets[i]);
-        long long t0 = now_ms();
+        long long t0 = proc_mono_ms();
         command("main", cmd);
         expect_text("main", want, 20000);
-        fprintf(stderr, "under flood: :asset %s answered in %lld ms\n", targets[i], now_ms() - t0);
+        fprintf(stderr, "under flood: :asset %s answered in %lld ms\n", targets[i],
+                proc_mono_ms() - t0);
     }
     /* The help screen answers too, and closes. */
     keys("main", "?");

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "support/live_json.h"
 #include "support/proc.h"
 #include "support/truth_compare.h"
 #include "support/ws_client.h"
@@ -48,19 +49,6 @@ static struct {
     size_t fdeltas, fsnapshots;
     bool fgap;
 } G;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static bool add_user(const char *name, const char *role, char *token, size_t size)
 {
@@ -152,41 +140,6 @@ static long web_rss_kb(void)
     return kb;
 }
 
-static json_t *recv_json(ws_client *c, int timeout_ms)
-{
-    char *msg;
-    size_t len;
-    if (ws_client_recv(c, &msg, &len, timeout_ms) != 1)
-        return NULL;
-    json_error_t err;
-    json_t *doc = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &err);
-    if (!doc)
-        fprintf(stderr, "not JSON: %s: %.200s\n", err.text, msg);
-    free(msg);
-    return doc;
-}
-
-static const char *type_of(const json_t *m)
-{
-    const char *t = json_string_value(json_object_get(m, "type"));
-    return t ? t : "";
-}
-
-/* Messages until one of `type` (others dropped); NULL on timeout or close. */
-static json_t *recv_type(ws_client *c, const char *type, int timeout_ms)
-{
-    int64_t deadline = mono_ms() + timeout_ms;
-    while (mono_ms() < deadline) {
-        json_t *m = recv_json(c, (int)(deadline - mono_ms()));
-        if (!m)
-            return NULL;
-        if (strcmp(type_of(m), type) == 0)
-            return m;
-        json_decref(m);
-    }
-    return NULL;
-}
-
 static int ws_open(ws_client *c, const ws_opts *o)
 {
     return ws_client_connect(c, G.port, o, 10000, NULL);
@@ -212,7 +165,7 @@ static json_t *assets_by_uuid(const json_t *array)
 
 static void follower_apply(json_t *m)
 {
-    const char *type = type_of(m);
+    const char *type = live_type_of(m);
     if (strcmp(type, "snapshot") == 0) {
         json_decref(G.fassets);
         G.fassets = assets_by_uuid(json_object_get(json_object_get(m, "snapshot"), "assets"));
@@ -265,16 +218,16 @@ static void follower_apply(json_t *m)
 /* Follow for ms milliseconds (or until quiet_ms passes without a delta, if nonzero). */
 static void follow(int ms, int quiet_ms)
 {
-    int64_t end = mono_ms() + ms, last_delta = mono_ms();
-    while (mono_ms() < end) {
-        json_t *m = recv_json(&G.fws, 100);
+    int64_t end = proc_mono_ms() + ms, last_delta = proc_mono_ms();
+    while (proc_mono_ms() < end) {
+        json_t *m = live_recv_json(&G.fws, 100);
         if (m) {
-            if (strcmp(type_of(m), "delta") == 0)
-                last_delta = mono_ms();
+            if (strcmp(live_type_of(m), "delta") == 0)
+                last_delta = proc_mono_ms();
             follower_apply(m);
             json_decref(m);
         }
-        if (quiet_ms && mono_ms() - last_delta > quiet_ms)
+        if (quiet_ms && proc_mono_ms() - last_delta > quiet_ms)
             break;
     }
 }
@@ -335,8 +288,8 @@ static int group_setup(void **state)
     if (!proc_spawn(&sim, argv, false, false))
         return -1;
     int st = -1;
-    int64_t deadline = mono_ms() + 60000;
-    while (st < 0 && mono_ms() < deadline) {
+    int64_t deadline = proc_mono_ms() + 60000;
+    while (st < 0 && proc_mono_ms() < deadline) {
         follow(200, 0);
         st = proc_wait(&sim, 0);
     }
@@ -376,12 +329,12 @@ static void test_snapshot_matches_truth_and_offsets(void **state)
 {
     ws_client c;
     assert_int_equal(ws_open_bearer(&c, G.bob, NULL), 101);
-    json_t *hello = recv_type(&c, "hello", 5000);
+    json_t *hello = live_recv_type(&c, "hello", 5000);
     assert_non_null(hello);
     assert_string_equal(json_string_value(json_object_get(hello, "user")), "bob");
     assert_string_equal(json_string_value(json_object_get(hello, "role")), "viewer");
     json_decref(hello);
-    json_t *snap = recv_type(&c, "snapshot", 10000);
+    json_t *snap = live_recv_type(&c, "snapshot", 10000);
     assert_non_null(snap);
     assert_string_equal(json_string_value(json_object_get(snap, "reason")), "connect");
     json_t *doc = json_object_get(snap, "snapshot");
@@ -402,7 +355,7 @@ static void test_snapshot_matches_truth_and_offsets(void **state)
     json_decref(cli);
     json_decref(snap);
 
-    json_t *status = recv_type(&c, "status", 5000);
+    json_t *status = live_recv_type(&c, "status", 5000);
     assert_non_null(status);
     assert_true(json_is_true(json_object_get(status, "connected")));
     assert_non_null(json_object_get(status, "records_per_s"));
@@ -417,7 +370,7 @@ static void test_subscription_to_a_subtree(void **state)
 {
     ws_client c;
     assert_int_equal(ws_open_bearer(&c, G.bob, "/live?uns=Demofactory%2FAssembly"), 101);
-    json_t *snap = recv_type(&c, "snapshot", 10000);
+    json_t *snap = live_recv_type(&c, "snapshot", 10000);
     assert_non_null(snap);
     assert_string_equal(json_string_value(json_object_get(snap, "uns")), "Demofactory/Assembly");
     json_t *assets = json_object_get(json_object_get(snap, "snapshot"), "assets");
@@ -444,7 +397,7 @@ static void test_subscription_to_a_subtree(void **state)
 
     /* Subscribing to the whole plant answers with a snapshot of everything. */
     assert_true(ws_client_send_text(&c, "{\"type\":\"subscribe\",\"uns\":\"\"}"));
-    snap = recv_type(&c, "snapshot", 10000);
+    snap = live_recv_type(&c, "snapshot", 10000);
     assert_non_null(snap);
     assert_string_equal(json_string_value(json_object_get(snap, "reason")), "subscribe");
     expect_truth(json_object_get(snap, "snapshot"));
@@ -537,7 +490,7 @@ static void test_login_session_cookie(void **state)
     ws_client c;
     ws_opts o = {.cookie = cookie};
     assert_int_equal(ws_open(&c, &o), 101);
-    json_t *hello = recv_type(&c, "hello", 5000);
+    json_t *hello = live_recv_type(&c, "hello", 5000);
     assert_string_equal(json_string_value(json_object_get(hello, "user")), "alice");
     json_decref(hello);
     ws_client_close(&c);
@@ -578,9 +531,10 @@ static void test_metrics_and_health(void **state)
     int st;
     free(proc_run(kcat, "{not json", 20000, &st));
     assert_int_equal(st, 0);
-    int64_t deadline = mono_ms() + 20000;
-    while (metric("ofc_rejected_records_total{reason=\"json_syntax\"}") < 1 && mono_ms() < deadline)
-        sleep_ms(200);
+    int64_t deadline = proc_mono_ms() + 20000;
+    while (metric("ofc_rejected_records_total{reason=\"json_syntax\"}") < 1 &&
+           proc_mono_ms() < deadline)
+        proc_sleep_ms(200);
     assert_int_equal(http("GET", "/metrics", G.bearer_hdr, NULL, NULL, &body), 200);
     static const char *const names[] = {"ofc_records_per_second ",
                                         "ofc_consumer_lag ",
@@ -613,12 +567,12 @@ static void test_metrics_and_health(void **state)
 
     /* The status message on the WebSocket carries the same counts (within a tick or two). */
     bool seen = false;
-    deadline = mono_ms() + 10000;
-    while (mono_ms() < deadline && !seen) {
-        json_t *m = recv_json(&G.fws, 500);
+    deadline = proc_mono_ms() + 10000;
+    while (proc_mono_ms() < deadline && !seen) {
+        json_t *m = live_recv_json(&G.fws, 500);
         if (!m)
             continue;
-        if (strcmp(type_of(m), "status") == 0) {
+        if (strcmp(live_type_of(m), "status") == 0) {
             json_t *rej = json_object_get(json_object_get(m, "rejected"), "json_syntax");
             seen = json_integer_value(rej) == 1;
         } else {
@@ -637,15 +591,15 @@ static void expect_close(void (*send)(ws_client *), int code, const char *reason
     assert_int_equal(ws_open_bearer(&c, G.alice, NULL), 101);
     /* Once the first messages are through: a close frame cannot overtake a half-written frame,
      * so lws would just drop the connection (1006) if the snapshot were still going out. */
-    json_t *status = recv_type(&c, "status", 10000);
+    json_t *status = live_recv_type(&c, "status", 10000);
     assert_non_null(status);
     json_decref(status);
     send(&c);
     char *msg;
     size_t len;
     int r;
-    int64_t deadline = mono_ms() + 10000;
-    while ((r = ws_client_recv(&c, &msg, &len, 1000)) != -1 && mono_ms() < deadline)
+    int64_t deadline = proc_mono_ms() + 10000;
+    while ((r = ws_client_recv(&c, &msg, &len, 1000)) != -1 && proc_mono_ms() < deadline)
         if (r == 1)
             free(msg);
     assert_int_equal(r, -1);
@@ -717,7 +671,7 @@ static void test_malformed_frames_close_with_codes(void **state)
     ws_client_send_frame(&c, WS_OP_TEXT, false, "{\"type\":", 8);
     ws_client_send_frame(&c, WS_OP_CONT, false, "\"ping\",\"id\"", 11);
     ws_client_send_frame(&c, WS_OP_CONT, true, ":77}", 4);
-    json_t *pong = recv_type(&c, "pong", 10000);
+    json_t *pong = live_recv_type(&c, "pong", 10000);
     assert_non_null(pong);
     assert_int_equal(json_integer_value(json_object_get(pong, "id")), 77);
     json_decref(pong);
@@ -731,7 +685,7 @@ static void test_slow_client_gets_a_fresh_snapshot(void **state)
     assert_int_equal(ws_open(&slow, &so), 101);
     assert_int_equal(ws_open_bearer(&fast, G.bob, NULL), 101);
     /* Take its hello and first snapshot, then stop reading. */
-    json_t *snap = recv_type(&slow, "snapshot", 10000);
+    json_t *snap = live_recv_type(&slow, "snapshot", 10000);
     assert_non_null(snap);
     json_decref(snap);
     double dropped0 = metric("ofc_web_ring_dropped_total");
@@ -742,12 +696,12 @@ static void test_slow_client_gets_a_fresh_snapshot(void **state)
     char *argv[] = {OFC_BINARY, "sim",        "-b",  G.boot,   "--assets", "60", "--rate",
                     "4000",     "--duration", "12s", "--seed", "6",        NULL};
     assert_true(proc_spawn(&sim, argv, false, false));
-    int64_t deadline = mono_ms() + 60000;
+    int64_t deadline = proc_mono_ms() + 60000;
     long rss_max = rss0;
     double ring_max = 0;
-    while (proc_wait(&sim, 0) < 0 && mono_ms() < deadline) {
+    while (proc_wait(&sim, 0) < 0 && proc_mono_ms() < deadline) {
         json_t *m;
-        while ((m = recv_json(&fast, 50)))
+        while ((m = live_recv_json(&fast, 50)))
             json_decref(m);
         double ring = metric("ofc_web_ring_bytes");
         if (ring > ring_max)
@@ -775,9 +729,9 @@ static void test_slow_client_gets_a_fresh_snapshot(void **state)
     json_t *m;
     int64_t seq = -1;
     bool behind = false;
-    deadline = mono_ms() + 60000;
-    while (!behind && mono_ms() < deadline && (m = recv_json(&slow, 5000))) {
-        if (strcmp(type_of(m), "snapshot") == 0) {
+    deadline = proc_mono_ms() + 60000;
+    while (!behind && proc_mono_ms() < deadline && (m = live_recv_json(&slow, 5000))) {
+        if (strcmp(live_type_of(m), "snapshot") == 0) {
             assert_string_equal(json_string_value(json_object_get(m, "reason")), "behind");
             seq = json_integer_value(json_object_get(m, "seq"));
             behind = true;
@@ -794,12 +748,12 @@ static void test_slow_client_gets_a_fresh_snapshot(void **state)
         "\"attributes\":{\"timestamp\":\"2026-01-01T00:00:00.000Z\"}}",
         20000, &st));
     bool found = false;
-    deadline = mono_ms() + 60000;
-    while (!found && mono_ms() < deadline && (m = recv_json(&slow, 5000))) {
+    deadline = proc_mono_ms() + 60000;
+    while (!found && proc_mono_ms() < deadline && (m = live_recv_json(&slow, 5000))) {
         int64_t s2 = json_integer_value(json_object_get(m, "seq"));
-        if (strcmp(type_of(m), "snapshot") == 0) {
+        if (strcmp(live_type_of(m), "snapshot") == 0) {
             seq = s2;
-        } else if (strcmp(type_of(m), "delta") == 0) {
+        } else if (strcmp(live_type_of(m), "delta") == 0) {
             assert_int_equal(s2, seq + 1);
             seq = s2;
             char *text = json_dumps(m, 0);
@@ -817,7 +771,7 @@ static void test_removed_user_is_disconnected(void **state)
 {
     ws_client c;
     assert_int_equal(ws_open_bearer(&c, G.bob, NULL), 101);
-    json_t *snap = recv_type(&c, "snapshot", 10000);
+    json_t *snap = live_recv_type(&c, "snapshot", 10000);
     json_decref(snap);
     char *argv[] = {OFC_BINARY, "web", "--remove-user", "bob", "--users", G.users, NULL};
     int st;
@@ -826,8 +780,8 @@ static void test_removed_user_is_disconnected(void **state)
     char *msg;
     size_t len;
     int r;
-    int64_t deadline = mono_ms() + 10000;
-    while ((r = ws_client_recv(&c, &msg, &len, 1000)) != -1 && mono_ms() < deadline)
+    int64_t deadline = proc_mono_ms() + 10000;
+    while ((r = ws_client_recv(&c, &msg, &len, 1000)) != -1 && proc_mono_ms() < deadline)
         if (r == 1)
             free(msg);
     assert_int_equal(r, -1);
@@ -862,14 +816,14 @@ static void test_sigterm_closes_with_going_away(void **state)
 {
     ws_client c;
     assert_int_equal(ws_open_bearer(&c, G.alice, NULL), 101);
-    json_t *snap = recv_type(&c, "snapshot", 10000);
+    json_t *snap = live_recv_type(&c, "snapshot", 10000);
     json_decref(snap);
     proc_signal(&G.web, SIGTERM);
     char *msg;
     size_t len;
     int r;
-    int64_t deadline = mono_ms() + 10000;
-    while ((r = ws_client_recv(&c, &msg, &len, 1000)) != -1 && mono_ms() < deadline)
+    int64_t deadline = proc_mono_ms() + 10000;
+    while ((r = ws_client_recv(&c, &msg, &len, 1000)) != -1 && proc_mono_ms() < deadline)
         if (r == 1)
             free(msg);
     assert_int_equal(c.close_code, 1001);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "support/live_json.h"
 #include "support/proc.h"
 #include "support/ws_client.h"
 
@@ -41,19 +42,6 @@ static struct {
     char alice[64];
     replica a, b;
 } G;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static int port_of(const char *line)
 {
@@ -92,32 +80,6 @@ static bool start_replica(replica *r, const char *name)
     return r->port > 0 && r->metrics_port > 0;
 }
 
-static json_t *recv_json(ws_client *c, int timeout_ms)
-{
-    char *msg;
-    size_t len;
-    if (ws_client_recv(c, &msg, &len, timeout_ms) != 1)
-        return NULL;
-    json_t *doc = json_loadb(msg, len, JSON_REJECT_DUPLICATES, NULL);
-    free(msg);
-    return doc;
-}
-
-static json_t *recv_type(ws_client *c, const char *type, int timeout_ms)
-{
-    int64_t deadline = mono_ms() + timeout_ms;
-    while (mono_ms() < deadline) {
-        json_t *m = recv_json(c, (int)(deadline - mono_ms()));
-        if (!m)
-            return NULL;
-        const char *t = json_string_value(json_object_get(m, "type"));
-        if (t && strcmp(t, type) == 0)
-            return m;
-        json_decref(m);
-    }
-    return NULL;
-}
-
 /* What a replica's state is, without what only says when or where it was read: the local
  * arrival times, the moment the document was made and the connection's own status. */
 static void strip_local(json_t *v)
@@ -139,15 +101,15 @@ static void strip_local(json_t *v)
 /* The plant as a fresh browser on replica r gets it (complete: the replica caught up). */
 static json_t *replica_snapshot(const replica *r)
 {
-    int64_t deadline = mono_ms() + 60000;
-    while (mono_ms() < deadline) {
+    int64_t deadline = proc_mono_ms() + 60000;
+    while (proc_mono_ms() < deadline) {
         ws_client c;
         ws_opts o = {.bearer = G.alice};
         if (ws_client_connect(&c, r->port, &o, 10000, NULL) != 101) {
-            sleep_ms(200);
+            proc_sleep_ms(200);
             continue;
         }
-        json_t *m = recv_type(&c, "snapshot", 20000);
+        json_t *m = live_recv_type(&c, "snapshot", 20000);
         ws_client_close(&c);
         json_t *doc = m ? json_incref(json_object_get(m, "snapshot")) : NULL;
         json_decref(m);
@@ -156,7 +118,7 @@ static json_t *replica_snapshot(const replica *r)
             return doc;
         }
         json_decref(doc);
-        sleep_ms(300);
+        proc_sleep_ms(300);
     }
     return NULL;
 }
@@ -270,7 +232,7 @@ static void test_session_from_one_replica_opens_the_other(void **state)
     ws_client c;
     ws_opts o = {.cookie = cookie};
     assert_int_equal(ws_client_connect(&c, G.b.port, &o, 10000, NULL), 101);
-    json_t *hello = recv_type(&c, "hello", 5000);
+    json_t *hello = live_recv_type(&c, "hello", 5000);
     assert_non_null(hello);
     assert_string_equal(json_string_value(json_object_get(hello, "user")), "alice");
     json_decref(hello);
@@ -333,15 +295,15 @@ static const char *attr_value(const json_t *asset, const char *id)
 /* replica-b's view of the app, polled until pred holds or a minute passes. */
 static json_t *wait_for_app(const char *uuid, bool want_present, const char *want_avail)
 {
-    int64_t deadline = mono_ms() + 60000;
-    while (mono_ms() < deadline) {
+    int64_t deadline = proc_mono_ms() + 60000;
+    while (proc_mono_ms() < deadline) {
         json_t *snap = replica_snapshot(&G.b);
         const json_t *app = snap ? find_asset(snap, uuid) : NULL;
         const char *avail = app ? attr_value(app, "avail") : NULL;
         if (want_present ? (app && avail && strcmp(avail, want_avail) == 0) : !app)
             return snap;
         json_decref(snap);
-        sleep_ms(300);
+        proc_sleep_ms(300);
     }
     return NULL;
 }
@@ -388,19 +350,19 @@ static void test_app_identity_registers_and_leaves_within_the_grace(void **state
     ws_client ws;
     ws_opts o = {.bearer = G.alice};
     assert_int_equal(ws_client_connect(&ws, c.port, &o, 10000, NULL), 101);
-    json_decref(recv_type(&ws, "snapshot", 20000));
-    int64_t t0 = mono_ms();
+    json_decref(live_recv_type(&ws, "snapshot", 20000));
+    int64_t t0 = proc_mono_ms();
     proc_signal(&c.p, SIGTERM);
     char *msg;
     size_t len;
     int r;
-    while ((r = ws_client_recv(&ws, &msg, &len, 1000)) != -1 && mono_ms() - t0 < 10000)
+    while ((r = ws_client_recv(&ws, &msg, &len, 1000)) != -1 && proc_mono_ms() - t0 < 10000)
         if (r == 1)
             free(msg);
     assert_int_equal(ws.close_code, 1001);
     ws_client_close(&ws);
     assert_int_equal(proc_wait(&c.p, 10000), 0);
-    int64_t took = mono_ms() - t0;
+    int64_t took = proc_mono_ms() - t0;
     fprintf(stderr, "replica-c stopped in %lld ms\n", (long long)took);
     assert_true(took < 10000);
 

@@ -230,3 +230,16 @@ bool proc_start_broker(proc *p, const char *ofc, char *bootstrap, size_t size,
         return false;
     return proc_read_line(p, bootstrap, size, 10000) && strstr(bootstrap, ":") != NULL;
 }
+
+int64_t proc_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void proc_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct proc {
@@ -37,6 +38,10 @@ char *proc_run(char *const argv[], const char *input, int timeout_ms, int *statu
 /* Start `ofc broker` and read its bootstrap line. */
 bool proc_start_broker(proc *p, const char *ofc, char *bootstrap, size_t size,
                        char *const extra_args[]);
+
+/* The monotonic clock in ms, and a sleep, for the waits of tests. */
+int64_t proc_mono_ms(void);
+void proc_sleep_ms(int ms);
 
 /* Kill every child still running (registered at spawn); called at exit. */
 void proc_kill_all(void);
