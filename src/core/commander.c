@@ -21,6 +21,7 @@
 
 struct ofc_commander {
     rd_kafka_t *rk;
+    rd_kafka_topic_t *rkt; /* held so the topic's metadata is fetched at start, not at first send */
     rd_kafka_queue_t *main_queue;
     int wake[2];
     char *topic;
@@ -199,6 +200,9 @@ ofc_commander *ofc_commander_new(const ofc_config *cfg, ofc_model *model,
         goto fail;
     }
     rd_kafka_set_log_queue(c->rk, NULL);
+    /* Without this the first command waits for the topic's metadata and leader connection
+     * (~0.2 s measured from the web page); with it that happens while nobody waits. */
+    c->rkt = rd_kafka_topic_new(c->rk, c->topic, NULL);
     c->main_queue = rd_kafka_queue_get_main(c->rk);
     rd_kafka_queue_io_event_enable(c->main_queue, c->wake[1], "c", 1);
     c->subscription = ofc_model_subscribe(model, on_model_change, c, OFC_SUB_EACH);
@@ -218,6 +222,8 @@ void ofc_commander_destroy(ofc_commander *c)
         rd_kafka_queue_io_event_enable(c->main_queue, -1, NULL, 0);
         rd_kafka_queue_destroy(c->main_queue);
     }
+    if (c->rkt)
+        rd_kafka_topic_destroy(c->rkt);
     if (c->rk) {
         rd_kafka_flush(c->rk, 2000);
         rd_kafka_destroy(c->rk);

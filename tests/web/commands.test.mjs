@@ -138,11 +138,13 @@ async function wsCommandStates(page, msg, until) {
   return page.evaluate(([m, end]) => new Promise((resolve) => {
     const ws = new WebSocket(`ws://${location.host}/live`, 'ofc-live.v1');
     const got = [];
+    let t0 = 0;
     const timer = setTimeout(() => { ws.close(); resolve(got); }, 40000);
-    ws.onopen = () => ws.send(JSON.stringify(m));
+    ws.onopen = () => { t0 = performance.now(); ws.send(JSON.stringify(m)); };
     ws.onmessage = (ev) => {
       const r = JSON.parse(ev.data);
       if ((r.type === 'command_refused' || r.type === 'command_state') && r.id === m.id) {
+        r.after_ms = Math.round(performance.now() - t0);
         got.push(r);
         if (r.type === 'command_refused' || end.includes(r.state)) { clearTimeout(timer); ws.close(); resolve(got); }
       }
@@ -275,11 +277,12 @@ try {
     assert.ok(affected.includes('mode') && affected.includes('state'), affected.join());
     await page.evaluate(() => {
       window.__states = [];
+      window.__times = [];
       new MutationObserver(() => {
         for (const td of document.querySelectorAll('#commands .cmd-state')) {
           const last = window.__states[window.__states.length - 1];
           const s = `${td.textContent} ${td.nextSibling && td.parentElement.lastChild.textContent}`;
-          if (last !== s) window.__states.push(s);
+          if (last !== s) { window.__states.push(s); window.__times.push(performance.now()); }
         }
       }).observe(document.getElementById('commands-box'), { subtree: true, childList: true, characterData: true });
     });
@@ -287,12 +290,16 @@ try {
     await sleep(500);
     assert.equal(await page.evaluate(() => document.getElementById('command').open), true, 'Enter sent');
     assert.equal(await page.isHidden('#commands-box'), true);
+    const t0 = await page.evaluate(() => performance.now());
     await page.keyboard.press('y');
     await page.waitForFunction((id) => {
       const tr = document.querySelector(`#commands tr[data-cid="${id}"]`);
       return tr && tr.dataset.state === 'EXECUTED';
     }, cid, { timeout: LONG });
     const states = await page.evaluate(() => window.__states);
+    const times = await page.evaluate(() => window.__times);
+    const at = (p) => Math.round(times[states.findIndex((x) => x.startsWith(p))] - t0);
+    console.log(`measure: y to SENT ${at('SENT')} ms, to ECHOED ${at('ECHOED')} ms, to EXECUTED ${at('EXECUTED')} ms`);
     const sent = states.findIndex((s) => /^SENT partition \d+ offset \d+/.test(s));
     const executed = states.findIndex((s) => s.startsWith('EXECUTED'));
     assert.ok(sent >= 0 && executed > sent, states.join(' | '));
@@ -362,6 +369,23 @@ try {
     }, forgedCid, { timeout: LONG });
   });
 
+  await step('GET /audit needs a credential and checks its filters', async () => {
+    const get = (q, headers) => fetch(`${base}/audit${q}`, { headers }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    assert.equal((await get('', {})).status, 401);
+    assert.equal((await get('', { Authorization: 'Bearer ofc_nope' })).status, 401);
+    const auth = { Authorization: `Bearer ${viewerToken}` };
+    assert.equal((await get('?since=yesterday', auth)).status, 400);
+    assert.equal((await get('?limit=0', auth)).status, 400);
+    assert.equal((await get('?format=xml', auth)).status, 400);
+    const r = await get('?limit=1&operator=alice', auth);
+    assert.equal(r.status, 200);
+    const body = JSON.parse(r.body);
+    assert.equal(body.trusted, true);
+    assert.equal(body.entries.length, 1);
+    assert.ok(body.matched >= 1 && body.total >= body.matched);
+    assert.equal(body.entries[0].operator, 'alice');
+  });
+
   await step('the audit view: statuses, operator filter, NDJSON export verified again', async () => {
     await page.keyboard.press('Escape');
     await page.focus('#tree-pane');
@@ -397,6 +421,7 @@ try {
     assert.deepEqual(states.filter((x) => x !== 'PENDING'), ['SENT', 'ECHOED', 'TIMEOUT'], JSON.stringify(got));
     assert.ok(got.every((r) => r.correlation_id === c.correlationId));
     assert.ok(got.find((r) => r.state === 'SENT').offset >= 0);
+    console.log(`measure: a later command, message to SENT ${got.find((r) => r.state === 'SENT').after_ms} ms, to ECHOED ${got.find((r) => r.state === 'ECHOED').after_ms} ms`);
   });
 
   await step('with the broker down a command ends FAILED, never SENT', async () => {
