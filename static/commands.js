@@ -158,8 +158,9 @@ function renderCommands() {
     const call = `${c.method}(${c.args.map(([n, v]) => `${n}=${v}`).join(', ')})`;
     const st = el('td', `cmd-state cmd-${c.state.toLowerCase()}`, c.state);
     const detail = c.detail + (c.lost ? ' (connection lost: later states are in the audit)' : '');
-    tr.append(el('td', 'age', C.app.fmtTime(c.at)), st, el('td', 'mono', c.cid.slice(0, 8)),
-      el('td', 'mono', c.target), el('td', 'mono', call), el('td', 'value', detail));
+    const what = el('td');
+    what.append(el('span', 'who', `${c.target} · ${call}`), el('span', 'msg', `${detail} · ${c.cid.slice(0, 8)}`));
+    tr.append(el('td', 'age', C.app.fmtTime(c.at)), st, what);
     tr.title = `correlation id ${c.cid}; reason: ${c.reason}`;
     tr.addEventListener('click', () => C.app.selectAsset(c.target));
     tb.append(tr);

@@ -256,9 +256,8 @@ static void refuse(web_server *srv, web_live_pss *pss, const web_msg *msg, web_c
     if (why == WEB_CMD_REFUSE_VERDICT) {
         wc->refused_verdict[verdict]++;
         reason = ofc_verdict_name(verdict);
-        if (verdict == OFC_VERDICT_POLICY_DENIED && info)
-            snprintf(message, sizeof message, "%s: %s", ofc_verdict_str(verdict),
-                     ofc_policy_str(info->policy));
+        if (verdict == OFC_VERDICT_POLICY_DENIED && info) /* which rule: role, method, scope */
+            snprintf(message, sizeof message, "%s", ofc_policy_str(info->policy));
         else
             snprintf(message, sizeof message, "%s", ofc_verdict_str(verdict));
     } else {

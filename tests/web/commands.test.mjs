@@ -77,6 +77,11 @@ function run(args, input) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// OFC_SCREENSHOTS=DIR keeps pictures of the key dialog, the review, the commands and the audit.
+async function shot(page, name) {
+  if (process.env.OFC_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.OFC_SCREENSHOTS, `${name}.png`) });
+}
+
 async function step(name, fn) {
   const t0 = Date.now();
   try {
@@ -225,6 +230,7 @@ try {
     line = await page.inputValue('#key-line');
     assert.match(line, /^ed25519 [A-Za-z0-9+/]{43}= operator=alice$/);
     keyId = (await page.textContent('#key-id')).trim();
+    await shot(page, 'key');
     const pk = line.split(' ')[1];
     const py = run(['python3', '-c', 'import base64,hashlib,sys; print(hashlib.blake2b(base64.b64decode(sys.argv[1]), digest_size=32).hexdigest()[:16])', pk]).trim();
     assert.equal(keyId, py, 'key id as the core derives it');
@@ -273,6 +279,7 @@ try {
     cid = env.header.correlation_id;
     assert.equal(await page.textContent('#rv-topic'), 'ofa_assets');
     assert.equal(await page.textContent('#rv-key'), TARGET);
+    await shot(page, 'review');
     const affected = await page.$$eval('#rv-current tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
     assert.ok(affected.includes('mode') && affected.includes('state'), affected.join());
     await page.evaluate(() => {
@@ -300,7 +307,7 @@ try {
     const times = await page.evaluate(() => window.__times);
     const at = (p) => Math.round(times[states.findIndex((x) => x.startsWith(p))] - t0);
     console.log(`measure: y to SENT ${at('SENT')} ms, to ECHOED ${at('ECHOED')} ms, to EXECUTED ${at('EXECUTED')} ms`);
-    const sent = states.findIndex((s) => /^SENT partition \d+ offset \d+/.test(s));
+    const sent = states.findIndex((s) => /^SENT .*partition \d+ offset \d+/.test(s));
     const executed = states.findIndex((s) => s.startsWith('EXECUTED'));
     assert.ok(sent >= 0 && executed > sent, states.join(' | '));
     assert.ok(states.every((s, i) => i >= sent || !s.startsWith('ECHOED')), states.join(' | '));
@@ -331,6 +338,7 @@ try {
       return tr && tr.dataset.state === 'REFUSED';
     }, null, { timeout: LONG });
     assert.match(await page.textContent('#commands tbody tr'), /policy_denied: .*method/);
+    await shot(page, 'commands');
   });
 
   let tampered;
@@ -392,6 +400,8 @@ try {
     await page.keyboard.press('A');
     await page.waitForSelector('#audit[open]');
     await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length >= 2, null, { timeout: LONG });
+    await page.click('#audit-table tbody tr');
+    await shot(page, 'audit');
     const rows = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => tr.textContent));
     assert.ok(rows.some((r) => r.includes('valid') && r.includes('alice') && r.includes('SwitchMode')), rows.join('\n'));
     assert.ok(rows.some((r) => r.includes('invalid: bad_signature')), rows.join('\n'));
