@@ -91,26 +91,30 @@ int main(int argc, char **argv)
             return 1;
     double sign_s = secs_since(t0);
 
-    /* The ceiling: libsodium's Ed25519 verification alone, over the same canonical size. */
+    /* The ceiling: libsodium's Ed25519 verification alone, over the same canonical size. The two
+     * loops take turns, a block of 500 each, so that both see the same machine: on a shared
+     * 2-core box the rate moves by a quarter from one second to the next. */
     unsigned char raw_sig[64], raw_msg[400];
     memset(raw_msg, 'x', sizeof raw_msg);
     ofc_op_key_sign(key, raw_msg, sizeof raw_msg, raw_sig);
-    long raw_ok = 0;
-    t0 = ofc_time_mono_us();
-    for (long i = 0; i < count; i++)
-        raw_ok += crypto_sign_verify_detached(raw_sig, raw_msg, sizeof raw_msg,
-                                              ofc_op_key_public(key)) == 0;
-    double raw_s = secs_since(t0);
-
     ofc_verifier_opts vo = {0, 0, 0, (size_t)count + 1};
     ofc_verifier *v = ofc_verifier_new(trust, &vo);
-    long valid = 0;
-    t0 = ofc_time_mono_us();
-    for (long i = 0; i < count; i++)
-        valid +=
-            ofc_verifier_check(v, cmds[i].target, strlen(cmds[i].target), cmds[i].record,
-                               cmds[i].record_len, "Demofactory/x", now, NULL) == OFC_VERDICT_VALID;
-    double verify_s = secs_since(t0);
+    long raw_ok = 0, valid = 0;
+    double raw_s = 0, verify_s = 0;
+    for (long from = 0; from < count; from += 500) {
+        long to = from + 500 < count ? from + 500 : count;
+        t0 = ofc_time_mono_us();
+        for (long i = from; i < to; i++)
+            raw_ok += crypto_sign_verify_detached(raw_sig, raw_msg, sizeof raw_msg,
+                                                  ofc_op_key_public(key)) == 0;
+        raw_s += secs_since(t0);
+        t0 = ofc_time_mono_us();
+        for (long i = from; i < to; i++)
+            valid += ofc_verifier_check(v, cmds[i].target, strlen(cmds[i].target), cmds[i].record,
+                                        cmds[i].record_len, "Demofactory/x", now,
+                                        NULL) == OFC_VERDICT_VALID;
+        verify_s += secs_since(t0);
+    }
     ofc_verifier_destroy(v);
 
     /* The Python peer verifies the very same records. */

@@ -1,13 +1,15 @@
-/* verifier: jansson reads the (rare) command records strictly; the canonical bytes come from
- * command.c, so signer and verifier cannot disagree on them. */
+/* verifier: the core's strict scanner (json_scan) reads command records and their envelopes in
+ * one pass each, building nothing, so that the Ed25519 verification is nearly all a check
+ * costs; the canonical bytes come from command.c, so signer and verifier cannot disagree on
+ * them. */
 #include "verifier.h"
 
 #include "command.h"
+#include "json_scan.h"
 #include "strmap.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
-#include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +42,19 @@ typedef struct seen_id {
     char id[37];
 } seen_id;
 
+/* Commands are small and flat: deeper nesting is hostile, not an OpenFactory command. */
+#define VERIFIER_MAX_DEPTH 16
+
 struct ofc_verifier {
     const ofc_trust *trust;
     ofc_verifier_opts opts;
     strmap seen;    /* correlation id -> seen_id (keys point into the value) */
     seen_id **fifo; /* oldest first from fifo_head */
     size_t fifo_head, fifo_len, fifo_cap;
-    int64_t floor_us; /* commands older than this are expired (raised by eviction) */
-    json_t *record;   /* parsed record of the last check (info points into it) */
-    json_t *envelope;
-    char *stripped; /* stripped copies of the info strings */
+    int64_t floor_us;         /* commands older than this are expired (raised by eviction) */
+    json_scan *record_scan;   /* the record; its views live until the next check */
+    json_scan *envelope_scan; /* the envelope inside the record's VALUE string */
+    char *stripped;           /* stripped copies of the info strings */
     size_t stripped_cap;
     json_writer canon;
     char key_id[OFC_KEY_ID_LEN + 1]; /* of the last check (info->key_id) */
@@ -75,6 +80,8 @@ ofc_verifier *ofc_verifier_new(const ofc_trust *trust, const ofc_verifier_opts *
     }
     strmap_init(&v->seen);
     jw_init(&v->canon);
+    v->record_scan = json_scan_new(VERIFIER_MAX_DEPTH);
+    v->envelope_scan = json_scan_new(VERIFIER_MAX_DEPTH);
     ofc_crypto_init();
     return v;
 }
@@ -103,8 +110,8 @@ void ofc_verifier_destroy(ofc_verifier *v)
         forget_oldest(v);
     free(v->fifo);
     strmap_fini(&v->seen);
-    json_decref(v->record);
-    json_decref(v->envelope);
+    json_scan_destroy(v->record_scan);
+    json_scan_destroy(v->envelope_scan);
     free(v->stripped);
     jw_fini(&v->canon);
     free(v);
@@ -138,19 +145,165 @@ static void remember(ofc_verifier *v, const char *id, int64_t ts_us, int64_t now
 }
 
 /* Field of a JSON object by name ignoring ASCII case; *dup set if two keys match. */
-static json_t *get_ci(json_t *obj, const char *name, bool *dup)
+/* The record's fields an executor reads (names matched ignoring case, wire §1) and, inside
+ * attributes, the operator's reason: views into the record scanner's copy. */
+enum { REC_ID, REC_VALUE, REC_TAG, REC_TYPE, REC_ATTRS, REC__COUNT };
+static const char *const record_field_names[REC__COUNT] = {"ID", "VALUE", "TAG", "TYPE",
+                                                           "attributes"};
+
+typedef struct scanned_record {
+    bool has[REC__COUNT];
+    json_scan_val field[REC__COUNT];
+    bool dup; /* one of those fields twice, ignoring case */
+    bool has_reason;
+    json_scan_val reason;
+} scanned_record;
+
+/* The envelope's header fields and arguments (wire §6.2): views into the envelope scanner. */
+enum { HDR_CORRELATION_ID, HDR_SENDER, HDR_TIMESTAMP, HDR_SIGNATURE, HDR__COUNT };
+static const char *const header_field_names[HDR__COUNT] = {"correlation_id", "sender_uuid",
+                                                           "timestamp", "signature"};
+
+typedef struct scanned_envelope {
+    size_t members;
+    bool has_header, has_args;
+    json_scan_type header_type, args_type;
+    size_t header_members;
+    bool has[HDR__COUNT];
+    json_scan_val header[HDR__COUNT];
+    size_t arg_count; /* all of them; the first OFC_CMD_MAX_ARGS are kept */
+    const char *arg_name[OFC_CMD_MAX_ARGS];
+    json_scan_val arg_value[OFC_CMD_MAX_ARGS];
+} scanned_envelope;
+
+static bool is_container(const json_scan_val *val)
 {
-    const char *k;
-    json_t *val, *found = NULL;
-    json_object_foreach(obj, k, val)
-    {
-        if (strcasecmp(k, name) == 0) {
-            if (found)
-                *dup = true;
-            found = val;
+    return val->type == JSON_SCAN_OBJECT || val->type == JSON_SCAN_ARRAY;
+}
+
+/* A value just read that is not looked into: drop it whole (it is still validated). */
+static bool drop(json_scan *js, const json_scan_val *val)
+{
+    return !is_container(val) || json_scan_skip(js);
+}
+
+static bool scan_attributes(json_scan *js, scanned_record *r)
+{
+    const char *key;
+    size_t key_len;
+    json_scan_val val;
+    int rc;
+    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
+        if (strcmp(key, OFC_REASON_ATTR) == 0) {
+            r->has_reason = true;
+            r->reason = val;
         }
+        if (!drop(js, &val))
+            return false;
     }
-    return found;
+    return rc == 0;
+}
+
+/* One pass over the record; false if it is not a strict JSON object without duplicate keys. */
+static bool scan_record(json_scan *js, const void *doc, size_t len, scanned_record *r)
+{
+    memset(r, 0, sizeof *r);
+    json_scan_begin(js, doc, len);
+    json_scan_val top, val;
+    if (!json_scan_value(js, &top) || top.type != JSON_SCAN_OBJECT)
+        return false;
+    const char *key;
+    size_t key_len;
+    int rc;
+    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
+        int f = -1;
+        for (int i = 0; i < REC__COUNT && f < 0; i++)
+            if (strcasecmp(key, record_field_names[i]) == 0)
+                f = i;
+        if (f >= 0) {
+            r->dup |= r->has[f];
+            r->has[f] = true;
+            r->field[f] = val;
+        }
+        bool ok = f == REC_ATTRS && val.type == JSON_SCAN_OBJECT ? scan_attributes(js, r)
+                                                                 : drop(js, &val);
+        if (!ok)
+            return false;
+    }
+    return rc == 0 && json_scan_end(js) && !json_scan_duplicate(js);
+}
+
+static bool scan_header(json_scan *js, scanned_envelope *e)
+{
+    const char *key;
+    size_t key_len;
+    json_scan_val val;
+    int rc;
+    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
+        e->header_members++;
+        for (int i = 0; i < HDR__COUNT; i++)
+            if (strcmp(key, header_field_names[i]) == 0) {
+                e->has[i] = true;
+                e->header[i] = val;
+            }
+        if (!drop(js, &val))
+            return false;
+    }
+    return rc == 0;
+}
+
+static bool scan_arguments(json_scan *js, scanned_envelope *e)
+{
+    const char *key;
+    size_t key_len;
+    json_scan_val val;
+    int rc;
+    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
+        if (e->arg_count < OFC_CMD_MAX_ARGS) {
+            e->arg_name[e->arg_count] = key;
+            e->arg_value[e->arg_count] = val;
+        }
+        e->arg_count++;
+        if (!drop(js, &val))
+            return false;
+    }
+    return rc == 0;
+}
+
+/* One pass over the envelope; false if it is not a strict JSON object without duplicate keys. */
+static bool scan_envelope(json_scan *js, const char *doc, size_t len, scanned_envelope *e)
+{
+    memset(e, 0, sizeof *e);
+    json_scan_begin(js, doc, len);
+    json_scan_val top, val;
+    if (!json_scan_value(js, &top) || top.type != JSON_SCAN_OBJECT)
+        return false;
+    const char *key;
+    size_t key_len;
+    int rc;
+    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
+        e->members++;
+        bool ok;
+        if (strcmp(key, "header") == 0) {
+            e->has_header = true;
+            e->header_type = val.type;
+            ok = val.type == JSON_SCAN_OBJECT ? scan_header(js, e) : drop(js, &val);
+        } else if (strcmp(key, "arguments") == 0) {
+            e->has_args = true;
+            e->args_type = val.type;
+            ok = val.type == JSON_SCAN_OBJECT ? scan_arguments(js, e) : drop(js, &val);
+        } else {
+            ok = drop(js, &val);
+        }
+        if (!ok)
+            return false;
+    }
+    return rc == 0 && json_scan_end(js) && !json_scan_duplicate(js);
+}
+
+static bool is_string(const bool *has, const json_scan_val *vals, int i)
+{
+    return has[i] && vals[i].type == JSON_SCAN_STRING;
 }
 
 /* Keep a stripped copy; returns its offset in v->stripped (pointers fixed up at the end). */
@@ -168,11 +321,6 @@ static size_t keep_stripped(ofc_verifier *v, size_t *used, const char *s)
     return at;
 }
 
-static bool is_string_or_absent(json_t *j)
-{
-    return !j || json_is_string(j);
-}
-
 ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
                                const void *payload, size_t payload_len, const char *uns_id,
                                int64_t now_us, ofc_command_info *info)
@@ -181,63 +329,49 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
     if (!info)
         info = &scratch;
     memset(info, 0, sizeof *info);
-    json_decref(v->record);
-    json_decref(v->envelope);
-    v->record = v->envelope = NULL;
-
     if (payload_len > v->opts.max_record_bytes || key_len > 1024)
         return OFC_VERDICT_OVERSIZED;
     if (!key || !key_len || !payload || memchr(key, '\0', key_len))
         return OFC_VERDICT_BAD_RECORD;
 
-    json_error_t jerr;
-    v->record = json_loadb(payload, payload_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(v->record))
+    scanned_record r;
+    if (!scan_record(v->record_scan, payload, payload_len, &r))
         return OFC_VERDICT_BAD_RECORD;
-    bool dup = false;
-    json_t *jid = get_ci(v->record, "ID", &dup);
-    json_t *jval = get_ci(v->record, "VALUE", &dup);
-    json_t *jtag = get_ci(v->record, "TAG", &dup);
-    json_t *jtype = get_ci(v->record, "TYPE", &dup);
-    json_t *jattrs = get_ci(v->record, "attributes", &dup);
-    if (dup || !json_is_string(jid) || !json_is_string(jtag) || !json_is_string(jtype) ||
-        (jattrs && !json_is_object(jattrs)))
+    if (r.dup || !is_string(r.has, r.field, REC_ID) || !is_string(r.has, r.field, REC_TAG) ||
+        !is_string(r.has, r.field, REC_TYPE) ||
+        (r.has[REC_ATTRS] && r.field[REC_ATTRS].type != JSON_SCAN_OBJECT))
         return OFC_VERDICT_BAD_RECORD;
-    const char *id = json_string_value(jid);
-    size_t id_len = strlen(id);
+    const char *id = r.field[REC_ID].ptr;
+    size_t id_len = r.field[REC_ID].len;
     if (id_len <= 4 || strcmp(id + id_len - 4, "_CMD") != 0)
         return OFC_VERDICT_NOT_COMMAND;
-    if (strcmp(json_string_value(jtype), "OpenFactory") != 0 ||
-        strcmp(json_string_value(jtag), "Method.Command") != 0)
+    if (strcmp(r.field[REC_TYPE].ptr, "OpenFactory") != 0 ||
+        strcmp(r.field[REC_TAG].ptr, "Method.Command") != 0)
         return OFC_VERDICT_BAD_RECORD;
-    json_t *jreason = jattrs ? json_object_get(jattrs, OFC_REASON_ATTR) : NULL;
-    if (!is_string_or_absent(jreason))
+    if (r.has_reason && r.reason.type != JSON_SCAN_STRING)
         return OFC_VERDICT_BAD_RECORD;
-    if (!json_is_string(jval))
+    if (!is_string(r.has, r.field, REC_VALUE))
         return OFC_VERDICT_BAD_ENVELOPE;
 
-    v->envelope = json_loads(json_string_value(jval), JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(v->envelope))
+    scanned_envelope e;
+    if (!scan_envelope(v->envelope_scan, r.field[REC_VALUE].ptr, r.field[REC_VALUE].len, &e))
         return OFC_VERDICT_BAD_ENVELOPE;
-    json_t *header = json_object_get(v->envelope, "header");
-    json_t *args = json_object_get(v->envelope, "arguments");
-    size_t expected = 1 + (args != NULL);
-    if (json_object_size(v->envelope) != expected)
-        return header ? OFC_VERDICT_EXTRA_FIELD : OFC_VERDICT_MISSING_FIELD;
-    if (!json_is_object(header) || (args && !json_is_object(args)))
+    if (e.members != 1 + (size_t)e.has_args)
+        return e.has_header ? OFC_VERDICT_EXTRA_FIELD : OFC_VERDICT_MISSING_FIELD;
+    if (!e.has_header || e.header_type != JSON_SCAN_OBJECT ||
+        (e.has_args && e.args_type != JSON_SCAN_OBJECT))
         return OFC_VERDICT_BAD_ENVELOPE;
-    json_t *jcid = json_object_get(header, "correlation_id");
-    json_t *jsender = json_object_get(header, "sender_uuid");
-    json_t *jts = json_object_get(header, "timestamp");
-    json_t *jsig = json_object_get(header, "signature");
-    size_t known = (jcid != NULL) + (jsender != NULL) + (jts != NULL) + (jsig != NULL);
-    if (json_object_size(header) != known)
+    size_t known = 0;
+    for (int i = 0; i < HDR__COUNT; i++)
+        known += e.has[i];
+    if (e.header_members != known)
         return OFC_VERDICT_EXTRA_FIELD;
-    if (!jcid || !jsender || !jts)
+    if (!e.has[HDR_CORRELATION_ID] || !e.has[HDR_SENDER] || !e.has[HDR_TIMESTAMP])
         return OFC_VERDICT_MISSING_FIELD;
-    if (!json_is_string(jcid) || !json_is_string(jsender) || !json_is_string(jts))
+    if (!is_string(e.has, e.header, HDR_CORRELATION_ID) ||
+        !is_string(e.has, e.header, HDR_SENDER) || !is_string(e.has, e.header, HDR_TIMESTAMP))
         return OFC_VERDICT_BAD_ENVELOPE;
-    if (json_object_size(args) > OFC_CMD_MAX_ARGS)
+    if (e.arg_count > OFC_CMD_MAX_ARGS)
         return OFC_VERDICT_OVERSIZED;
 
     /* Fill info with stripped copies, as the receiver sees them. */
@@ -247,22 +381,19 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
     char *target = xstrndup(key, key_len);
     off[k++] = keep_stripped(v, &used, target);
     off[k++] = keep_stripped(v, &used, method);
-    off[k++] = keep_stripped(v, &used, json_string_value(jcid));
-    off[k++] = keep_stripped(v, &used, json_string_value(jsender));
-    off[k++] = keep_stripped(v, &used, json_string_value(jts));
-    off[k++] = keep_stripped(v, &used, jreason ? json_string_value(jreason) : "");
+    off[k++] = keep_stripped(v, &used, e.header[HDR_CORRELATION_ID].ptr);
+    off[k++] = keep_stripped(v, &used, e.header[HDR_SENDER].ptr);
+    off[k++] = keep_stripped(v, &used, e.header[HDR_TIMESTAMP].ptr);
+    off[k++] = keep_stripped(v, &used, r.has_reason ? r.reason.ptr : "");
     free(target);
-    const char *an;
-    json_t *av;
     bool non_string = false;
-    json_object_foreach(args, an, av)
-    {
-        if (!json_is_string(av)) {
+    for (size_t i = 0; i < e.arg_count; i++) {
+        if (e.arg_value[i].type != JSON_SCAN_STRING) {
             non_string = true;
             break;
         }
-        off[k++] = keep_stripped(v, &used, an);
-        off[k++] = keep_stripped(v, &used, json_string_value(av));
+        off[k++] = keep_stripped(v, &used, e.arg_name[i]);
+        off[k++] = keep_stripped(v, &used, e.arg_value[i].ptr);
         info->arg_count++;
     }
     info->target = v->stripped + off[0];
@@ -282,9 +413,10 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
     if (!ofc_time_parse(info->timestamp, strlen(info->timestamp), &info->timestamp_us))
         return OFC_VERDICT_BAD_TIMESTAMP;
 
-    if (!jsig || json_is_null(jsig))
+    const json_scan_val *jsig = e.has[HDR_SIGNATURE] ? &e.header[HDR_SIGNATURE] : NULL;
+    if (!jsig || jsig->type == JSON_SCAN_NULL)
         return OFC_VERDICT_UNSIGNED;
-    const char *sig = json_is_string(jsig) ? json_string_value(jsig) : NULL;
+    const char *sig = jsig->type == JSON_SCAN_STRING ? jsig->ptr : NULL;
     static const char prefix[] = OFC_SIGNATURE_ALG ":";
     unsigned char raw[OFC_SIGNATURE_LEN + 8];
     size_t raw_len = 0;
