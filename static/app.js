@@ -1018,7 +1018,7 @@ function onKey(ev) {
     case 'T': setTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'); break;
     case 'A': cmds.openAudit(''); break;
     case 'K': cmds.openKeys(); break;
-    case 'x': if (S.pane === 'detail' && S.selected) openMethodAtCursor(); else handled = false; break;
+    case 'x': if (S.selected) cmds.pickMethod(S.selected); else handled = false; break;
     default: handled = false;
   }
   if (handled) ev.preventDefault();
@@ -1157,16 +1157,6 @@ function wire() {
   });
   setPane('tree');
   markAll();
-}
-
-// x on a method row (or with the cursor anywhere in the detail pane: its first method) opens
-// the command form, as in the terminal console.
-function openMethodAtCursor() {
-  const a = S.assets.get(S.selected);
-  if (!a) return;
-  const at = a.attrs.get(S.attrCursor);
-  const m = at && at.method ? at : [...a.attrs.values()].find((x) => x.method);
-  if (m) cmds.openCall(a.uuid, m.id); else notice(`${a.uuid} advertises no methods`, 4000);
 }
 
 wire();

@@ -70,6 +70,7 @@ export async function init(app) {
   $('btn-audit').addEventListener('click', () => openAudit(''));
   wireKeys();
   wireCommandDialog();
+  wirePicker();
   wireAudit();
   try {
     if (keystore.supported()) C.key = await keystore.loadKey();
@@ -96,7 +97,7 @@ export function onDisconnect() {
 }
 
 export function isOpen() {
-  return $('command').open || $('keys').open || $('audit').open;
+  return $('command').open || $('keys').open || $('audit').open || $('pick').open;
 }
 
 // The button beside each advertised method in the detail pane.
@@ -170,6 +171,38 @@ function renderCommands() {
 }
 
 // ---- the form, the review, the send ----
+
+// `x`: the selected asset's methods to choose from (arrows, Enter), or the only one's form.
+export function pickMethod(uuid) {
+  const why = readOnlyWhy();
+  if (why) { C.app.notice(`Read-only: ${why}`, 8000, 'bad'); return; }
+  const a = uuid && C.app.asset(uuid);
+  const methods = a ? [...a.attrs.values()].filter((x) => x.method).sort((x, y) => (x.id < y.id ? -1 : 1)) : [];
+  if (!methods.length) { C.app.notice(a ? `${a.uuid} advertises no methods` : 'select an asset first', 4000, 'bad'); return; }
+  if (methods.length === 1) { openCall(a.uuid, methods[0].id); return; }
+  const list = el('div', 'pick-list');
+  list.id = 'pick-list';
+  for (const m of methods) {
+    const b = el('button', 'pick', `${m.id}(${(m.method.arguments || []).map((x) => x.name).join(', ')})`);
+    b.type = 'button';
+    b.addEventListener('click', () => { $('pick').close(); openCall(a.uuid, m.id); });
+    list.append(b);
+  }
+  $('pick-title').textContent = `Send to ${a.uuid}`;
+  $('pick-list').replaceWith(list);
+  $('pick').showModal();
+  list.firstChild.focus();
+}
+
+function wirePicker() {
+  $('pick').addEventListener('keydown', (ev) => {
+    const items = [...$('pick-list').children];
+    const i = items.indexOf(document.activeElement);
+    const d = ev.key === 'ArrowDown' || ev.key === 'j' ? 1 : ev.key === 'ArrowUp' || ev.key === 'k' ? -1 : 0;
+    if (d) { ev.preventDefault(); items[(i + d + items.length) % items.length].focus(); }
+  });
+  $('pick-cancel').addEventListener('click', () => $('pick').close());
+}
 
 export function openCall(uuid, methodId) {
   const why = readOnlyWhy();

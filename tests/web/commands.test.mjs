@@ -437,8 +437,14 @@ try {
   await step('with the broker down a command ends FAILED, never SENT', async () => {
     await stop(broker);
     await page.click(`#tree [data-uuid="${TARGET}"]`);
-    await page.click('#methods li[data-attr="SwitchMode"] button.send');
+    await page.keyboard.press('x'); // the keyboard way: choose among the asset's methods
+    await page.waitForSelector('#pick[open]');
+    const choices = await page.$$eval('#pick-list button', (bs) => bs.map((b) => b.textContent));
+    assert.deepEqual(choices, ['ResetController()', 'SwitchMode(NewMode)']);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('#command[open]');
+    assert.equal(await page.textContent('#command-title'), `SwitchMode → ${TARGET}`);
     await page.fill('#command-fields input[data-arg="NewMode"]', 'AUTO');
     await page.fill('#command-reason', 'broker outage test');
     await page.keyboard.press('Enter');
