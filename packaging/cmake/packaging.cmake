@@ -9,6 +9,8 @@ include(GNUInstallDirs)
 
 install(FILES ${PROJECT_SOURCE_DIR}/static/index.html ${PROJECT_SOURCE_DIR}/static/app.js
               ${PROJECT_SOURCE_DIR}/static/app.css ${PROJECT_SOURCE_DIR}/static/trend.js
+              ${PROJECT_SOURCE_DIR}/static/commands.js ${PROJECT_SOURCE_DIR}/static/keystore.js
+              ${PROJECT_SOURCE_DIR}/static/signing.js
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ofconsole/static)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/command-signing.md
               ${PROJECT_SOURCE_DIR}/docs/snapshot-format.md ${PROJECT_SOURCE_DIR}/docs/sim.md

@@ -418,17 +418,10 @@ void web_client_destroy(web_client *c)
     free(c);
 }
 
+/* The hub's serialized reply (in hub->jw) for this client. */
 static bool queue_reply(web_client *c, char *why, size_t why_size)
 {
-    web_buf *b = take_jw(c->hub);
-    if (c->nreplies == MAX_REPLIES || c->reply_bytes + b->len > MAX_REPLY_BYTES) {
-        web_buf_unref(b);
-        snprintf(why, why_size, "too many replies waiting: the client does not read");
-        return false;
-    }
-    c->reply_bytes += b->len;
-    c->replies[c->nreplies++] = b;
-    return true;
+    return web_client_reply(c, take_jw(c->hub), why, why_size);
 }
 
 bool web_client_reply(web_client *c, web_buf *b, char *why, size_t why_size)

@@ -1,6 +1,7 @@
 /* web_internal: the server state shared by web_server.c (context, loop, feed), web_http.c
- * (HTTP routes, login, upgrade checks) and web_live.c (the ofc-live.v1 WebSocket). Not a
- * public interface: only those three files include it. */
+ * (HTTP routes, login, upgrade checks), web_live.c (the ofc-live.v1 WebSocket), web_command.c
+ * (signed commands, the audit) and web_metrics.c. Not a public interface: only those files
+ * include it. */
 #ifndef OFC_WEB_INTERNAL_H
 #define OFC_WEB_INTERNAL_H
 
