@@ -312,7 +312,9 @@ try {
     assert.ok(sent >= 0 && executed > sent, states.join(' | '));
     assert.ok(states.every((s, i) => i >= sent || !s.startsWith('ECHOED')), states.join(' | '));
     assert.match(states[executed], /verified/);
-    await sleep(2500);
+    // The plant writes the new mode after its outcome; a device the sim has off line (its random
+    // outages) writes it when it comes back, and the truth file is rewritten every 2 s.
+    for (let i = 0; i < 30 && truthValue(await truth(), TARGET, 'mode') !== want; i++) await sleep(2000);
     assert.equal(truthValue(await truth(), TARGET, 'mode'), want);
     const onKafka = kafkaRecords(boot).find((r) => r.value.includes(cid));
     assert.ok(onKafka, 'the command on ofa_assets');
