@@ -4,8 +4,8 @@
  * server relies on: a known type, a subscription prefix without trailing '/', within its size
  * limit and printable, an asset id of 1..WEB_ASSET_MAX bytes for history, a ping id within
  * +-2^53, a command's target of 1..WEB_ASSET_MAX bytes and its record of 2..WEB_MSG_MAX printable
- * bytes whose length is record_len. Parsing is deterministic: the same bytes give the same result
- * twice.
+ * bytes whose length is record_len, a policy question's 16-digit key id. Parsing is deterministic:
+ * the same bytes give the same result twice.
  */
 #include "web_msg.h"
 
@@ -54,6 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < a.record_len; i++)
             if ((unsigned char)a.record[i] < 0x20 || a.record[i] == 0x7f)
                 abort();
+        break;
+    case WEB_MSG_POLICY:
+        if (strlen(a.key_id) != 16 || alen > WEB_ASSET_MAX || strlen(a.method) > WEB_METHOD_MAX)
+            abort();
         break;
     case WEB_MSG_RESYNC: break;
     default: abort();

@@ -298,7 +298,7 @@ function onMessage(msg) {
       S.dirty.detail = true;
       schedule();
       break;
-    case 'command_state': case 'command_refused': cmds.onMessage(msg); break;
+    case 'command_state': case 'command_refused': case 'policy': cmds.onMessage(msg); break;
     case 'snapshot': applySnapshot(msg); break;
     case 'delta': applyDelta(msg); break;
     case 'alarms':

@@ -119,6 +119,8 @@ export function onMessage(msg) {
     if (msg.state === 'SENT') { c.partition = msg.partition; c.offset = msg.offset; }
     c.detail = stateDetail(c, msg);
     announce(c);
+  } else if (msg.type === 'policy') {
+    onPolicy(msg);
   } else if (msg.type === 'command_refused') {
     const c = C.commands.find((x) => x.id === msg.id);
     if (!c) return;
@@ -146,6 +148,33 @@ function announce(c) {
   C.app.notice(`${c.method} → ${c.target}: ${c.state}${c.detail ? ` ${c.detail}` : ''}`, 8000, bad ? 'bad' : '');
   renderCommands();
   if ($('audit').open) scheduleAuditRefresh(500);
+}
+
+// What the server's trust store says of this key: in the key dialog (is it trusted yet?) and in
+// the review (may it do this?). The executor decides in the end; this only warns early.
+function askPolicy(target, method) {
+  if (!C.key || !C.serverCommands || C.role !== 'operator') return;
+  const q = { type: 'policy', key_id: C.key.keyId };
+  if (target && method) { q.target = target; q.method = method; }
+  C.app.send(q);
+}
+
+function onPolicy(msg) {
+  if (!C.key || msg.key_id !== C.key.keyId) return;
+  const bound = !msg.trusted || msg.operator === C.key.operator;
+  if (!msg.target) {
+    $('key-trust').textContent = !msg.trusted ? `Not trusted yet: ${msg.why}.`
+      : bound ? `Trusted by this server as ${msg.operator}.`
+        : `Warning: the trust store binds this key to ${msg.operator}, not ${C.key.operator}: commands will be refused (key_not_bound).`;
+    $('key-trust').className = msg.trusted && bound ? '' : 'warn';
+    return;
+  }
+  const d = C.draft;
+  if (!d || d.target !== msg.target || d.method !== msg.method) return;
+  const ok = msg.trusted && bound && msg.allowed;
+  $('rv-policy').textContent = ok ? `The server's trust store allows key ${msg.key_id} to do this.`
+    : `Warning: the server will refuse this: ${!msg.trusted ? msg.why : !bound ? `the key is bound to ${msg.operator}` : msg.why}.`;
+  $('rv-policy').className = ok ? 'dim' : 'warn';
 }
 
 // ---- the session's commands ----
@@ -311,6 +340,9 @@ function showReview() {
   }
   $('rv-current').querySelector('tbody').replaceWith(tb);
   $('rv-note').textContent = '';
+  $('rv-policy').textContent = 'Asking the server whether its trust store allows this…';
+  $('rv-policy').className = 'dim';
+  askPolicy(d.target, d.method);
   $('command-review').focus();
 }
 
@@ -374,11 +406,13 @@ function renderKeys() {
     $('key-line').value = keystore.entryTrustLine(k);
   }
   if (!$('key-operator-input').value) $('key-operator-input').value = C.user || '';
+  $('key-trust').textContent = '';
   $('key-error').textContent = '';
 }
 
 export function openKeys() {
   renderKeys();
+  askPolicy();
   if (!$('keys').open) $('keys').showModal();
 }
 
@@ -395,6 +429,7 @@ function wireKeys() {
       return;
     }
     renderKeys();
+    askPolicy();
     updateKeyButton();
     C.app.rerender();
   });

@@ -7,7 +7,8 @@
  * key the trust store does not know, and command messages that are malformed or too large. It
  * asserts the states relayed to the sender (PENDING, SENT with partition and offset, ECHOED,
  * EXECUTED, in that order), each refusal's reason and id, the closing codes, the metrics, the
- * read-only server without --trust, and GET /audit.
+ * read-only server without --trust, GET /audit, and the policy questions a page asks before
+ * signing (answered to operators only).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -347,6 +348,71 @@ static void test_malformed_commands_close(void **state)
     ws_client_close(&c);
 }
 
+static json_t *ask_policy(ws_client *c, const char *key_id, const char *target, const char *method)
+{
+    char text[512];
+    if (target)
+        snprintf(text, sizeof text,
+                 "{\"type\":\"policy\",\"key_id\":\"%s\",\"target\":\"%s\",\"method\":\"%s\"}",
+                 key_id, target, method);
+    else
+        snprintf(text, sizeof text, "{\"type\":\"policy\",\"key_id\":\"%s\"}", key_id);
+    assert_true(ws_client_send_text(c, text));
+    int64_t end = proc_mono_ms() + 10000;
+    while (proc_mono_ms() < end) {
+        char *msg;
+        size_t len;
+        if (ws_client_recv(c, &msg, &len, 10000) != 1)
+            break;
+        json_t *m = json_loads(msg, 0, NULL);
+        free(msg);
+        if (strcmp(json_string_value(json_object_get(m, "type")), "policy") == 0)
+            return m;
+        json_decref(m);
+    }
+    fail_msg("no policy answer");
+    return NULL;
+}
+
+/* What the trust store says before anything is signed: only to operators. */
+static void test_policy_questions(void **state)
+{
+    ws_client c;
+    open_as(&c, G.port, G.op, true);
+    json_t *m = ask_policy(&c, ofc_op_key_id(G.alice), TARGET, "SwitchMode");
+    assert_true(json_is_true(json_object_get(m, "trusted")));
+    assert_true(json_is_true(json_object_get(m, "allowed")));
+    assert_string_equal(json_string_value(json_object_get(m, "operator")), "alice");
+    json_decref(m);
+    m = ask_policy(&c, ofc_op_key_id(G.alice), TARGET, "ResetController");
+    assert_true(json_is_false(json_object_get(m, "allowed")));
+    assert_non_null(strstr(json_string_value(json_object_get(m, "why")), "method"));
+    json_decref(m);
+    m = ask_policy(&c, ofc_op_key_id(G.alice), "CNC-001", "SwitchMode");
+    assert_true(json_is_false(json_object_get(m, "allowed")));
+    json_decref(m);
+    m = ask_policy(&c, ofc_op_key_id(G.stranger), NULL, NULL);
+    assert_true(json_is_false(json_object_get(m, "trusted")));
+    assert_true(json_is_null(json_object_get(m, "operator")));
+    json_decref(m);
+    ws_client_close(&c);
+
+    open_as(&c, G.port, G.vic, true); /* a viewer learns nothing of the store */
+    m = ask_policy(&c, ofc_op_key_id(G.alice), TARGET, "SwitchMode");
+    assert_true(json_is_false(json_object_get(m, "trusted")));
+    assert_true(json_is_null(json_object_get(m, "operator")));
+    assert_non_null(strstr(json_string_value(json_object_get(m, "why")), "operator role"));
+    json_decref(m);
+    ws_client_close(&c);
+
+    open_as(&c, G.ro_port, G.op, false);
+    m = ask_policy(&c, ofc_op_key_id(G.alice), NULL, NULL);
+    assert_true(json_is_false(json_object_get(m, "trusted")));
+    assert_non_null(strstr(json_string_value(json_object_get(m, "why")), "no trust store"));
+    json_decref(m);
+    ws_client_close(&c);
+}
+
 /* GET /audit: the executed command, valid, with its signed record; NDJSON one line each. */
 static void test_audit_route(void **state)
 {
@@ -391,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_refusals_are_named),
         cmocka_unit_test(test_malformed_commands_close),
         cmocka_unit_test(test_audit_route),
+        cmocka_unit_test(test_policy_questions),
     };
     int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
     proc_kill_all();

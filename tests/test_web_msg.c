@@ -170,6 +170,34 @@ static void test_command_message(void **state)
     REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{}\",\"id\":1,\"id\":2}", "twice");
 }
 
+/* A policy question: a key id of 16 lower-case hex digits, optionally a target and a method. */
+static void test_policy_message(void **state)
+{
+    web_msg m;
+    char why[100];
+    assert_true(parse("{\"type\":\"policy\",\"key_id\":\"d3bd75fcd7676504\",\"target\":"
+                      "\"TEMP-CTRL-001\",\"method\":\"SwitchMode\"}",
+                      &m, why));
+    assert_int_equal(m.type, WEB_MSG_POLICY);
+    assert_string_equal(m.key_id, "d3bd75fcd7676504");
+    assert_string_equal(m.asset, "TEMP-CTRL-001");
+    assert_string_equal(m.method, "SwitchMode");
+    assert_true(parse("{\"type\":\"policy\",\"key_id\":\"0123456789abcdef\"}", &m, why));
+    assert_string_equal(m.asset, "");
+    assert_string_equal(m.method, "");
+    REFUSED("{\"type\":\"policy\"}", "missing");
+    REFUSED("{\"type\":\"policy\",\"key_id\":\"D3BD75FCD7676504\"}", "16 lower-case hex");
+    REFUSED("{\"type\":\"policy\",\"key_id\":\"d3bd75fcd767650\"}", "16 lower-case hex");
+    REFUSED("{\"type\":\"policy\",\"key_id\":\"d3bd75fcd7676504\",\"method\":\"a-b\"}",
+            "\"method\" must be");
+    REFUSED("{\"type\":\"policy\",\"key_id\":\"d3bd75fcd7676504\",\"method\":\"\"}",
+            "\"method\" must be");
+    REFUSED("{\"type\":\"policy\",\"key_id\":\"d3bd75fcd7676504\",\"record\":\"{}\"}",
+            "not allowed");
+    REFUSED("{\"type\":\"command\",\"target\":\"X\",\"record\":\"{}\",\"method\":\"M\"}",
+            "not allowed");
+}
+
 static json_t *load(json_writer *jw)
 {
     json_error_t err;
@@ -220,6 +248,19 @@ static void test_command_replies(void **state)
     o = load(&jw);
     assert_string_equal(json_string_value(json_object_get(o, "correlation_id")), st.correlation_id);
     json_decref(o);
+
+    web_json_policy(&jw, "d3bd75fcd7676504", "TEMP-CTRL-001", "SwitchMode", true, "alice", false,
+                    "the method is not allowed for this key");
+    o = load(&jw);
+    assert_string_equal(json_string_value(json_object_get(o, "type")), "policy");
+    assert_true(json_is_true(json_object_get(o, "trusted")));
+    assert_true(json_is_false(json_object_get(o, "allowed")));
+    assert_string_equal(json_string_value(json_object_get(o, "operator")), "alice");
+    json_decref(o);
+    web_json_policy(&jw, "d3bd75fcd7676504", "", "", false, NULL, false, "unknown");
+    o = load(&jw);
+    assert_true(json_is_null(json_object_get(o, "operator")));
+    json_decref(o);
     jw_fini(&jw);
 }
 
@@ -237,7 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepted),        cmocka_unit_test(test_refused_with_reason),
         cmocka_unit_test(test_uns_rule),        cmocka_unit_test(test_command_message),
-        cmocka_unit_test(test_command_replies),
+        cmocka_unit_test(test_command_replies), cmocka_unit_test(test_policy_message),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -312,6 +312,41 @@ void web_command__handle(web_server *srv, web_live_pss *pss, const web_msg *msg)
         ofc_log_warn("web: command %s not produced: %s", info.correlation_id, err);
 }
 
+/* ---- what the trust store says, before anything is signed ---- */
+
+void web_command__policy(web_server *srv, web_live_pss *pss, const web_msg *msg)
+{
+    web_cmd *wc = srv->cmd;
+    if (!wc)
+        return;
+    bool ask = msg->asset[0] && msg->method[0];
+    const ofc_trust_entry *e = NULL;
+    const char *why;
+    bool allowed = false;
+    char buf[256];
+    if (!wc->trust) {
+        why = web_cmd_refuse_str(WEB_CMD_REFUSE_READ_ONLY);
+    } else if (pss->role != WEB_ROLE_OPERATOR) {
+        why = web_cmd_refuse_str(WEB_CMD_REFUSE_NOT_OPERATOR);
+    } else if (!(e = ofc_trust_find(wc->trust, msg->key_id))) {
+        why = "the key is not in the server's trust store (yet): give the admin its line";
+    } else if (!ask) {
+        snprintf(buf, sizeof buf, "trusted as %s", ofc_trust_entry_operator(e));
+        why = buf;
+    } else {
+        const ofc_asset *asset = ofc_model_find_asset(srv->model, msg->asset);
+        ofc_policy p = ofc_trust_entry_allows(e, msg->method, msg->asset,
+                                              asset ? ofc_asset_uns_id(asset) : NULL);
+        allowed = p == OFC_POLICY_ALLOW;
+        why = allowed ? "allowed by the trust store" : ofc_policy_str(p);
+    }
+    /* Only an operator learns what the trust store holds. */
+    bool tell = e && pss->role == WEB_ROLE_OPERATOR;
+    web_json_policy(&wc->jw, msg->key_id, msg->asset, msg->method, tell,
+                    tell ? ofc_trust_entry_operator(e) : NULL, allowed, why);
+    send_to(srv, pss, &wc->jw);
+}
+
 /* ---- audit ---- */
 
 bool web_command__trusted(const web_server *srv)

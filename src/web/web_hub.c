@@ -468,7 +468,8 @@ bool web_client_handle(web_client *c, const web_msg *msg, char *why, size_t why_
     case WEB_MSG_PING:
         web_json_pong(&hub->jw, msg->id, ofc_time_now_us());
         return queue_reply(c, why, why_size);
-    case WEB_MSG_COMMAND: break; /* the server's (web_command.c): it needs the commander */
+    case WEB_MSG_COMMAND: /* the server's (web_command.c): they need the trust store */
+    case WEB_MSG_POLICY: break;
     }
     return true;
 }

@@ -211,6 +211,9 @@ void web_command__tick(web_server *srv);
 struct lws_protocols web_command__protocol(void);
 /* A "command" message from a page: verify, produce or refuse; the answer goes to that page. */
 void web_command__handle(web_server *srv, web_live_pss *pss, const web_msg *msg);
+/* A "policy" message: what the trust store says of a key (and of it doing method on target),
+ * for the page's key dialog and review; only to operators, who may send commands. */
+void web_command__policy(web_server *srv, web_live_pss *pss, const web_msg *msg);
 bool web_command__trusted(const web_server *srv);
 /* GET /audit's body (malloc'd): JSON for the page's view, or NDJSON for export. */
 char *web_command__audit(web_server *srv, const web_audit_query *q, bool ndjson, size_t *len);

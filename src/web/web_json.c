@@ -384,3 +384,30 @@ void web_json_command_refused(json_writer *jw, int64_t id, const char *correlati
     jw_string(jw, message);
     jw_object_end(jw);
 }
+
+void web_json_policy(json_writer *jw, const char *key_id, const char *target, const char *method,
+                     bool trusted, const char *operator_id, bool allowed, const char *why)
+{
+    jw_reset(jw);
+    jw_object_begin(jw);
+    jw_key(jw, "type");
+    jw_string(jw, "policy");
+    jw_key(jw, "key_id");
+    jw_string(jw, key_id);
+    jw_key(jw, "target");
+    jw_string(jw, target);
+    jw_key(jw, "method");
+    jw_string(jw, method);
+    jw_key(jw, "trusted");
+    jw_bool(jw, trusted);
+    jw_key(jw, "operator");
+    if (operator_id)
+        jw_string(jw, operator_id);
+    else
+        jw_null(jw);
+    jw_key(jw, "allowed");
+    jw_bool(jw, allowed);
+    jw_key(jw, "why");
+    jw_string(jw, why);
+    jw_object_end(jw);
+}

@@ -59,5 +59,10 @@ void web_json_command_state(json_writer *jw, int64_t id, const ofc_cmd_status *s
  * a verifier verdict), message says it in words. correlation_id may be NULL (unreadable). */
 void web_json_command_refused(json_writer *jw, int64_t id, const char *correlation_id,
                               const char *reason, const char *message);
+/* The answer to a policy question: whether the server's trust store knows the key (and as whom)
+ * and, when target and method were asked ("" otherwise), whether it allows that; why in words.
+ * operator may be NULL (unknown key). */
+void web_json_policy(json_writer *jw, const char *key_id, const char *target, const char *method,
+                     bool trusted, const char *operator_id, bool allowed, const char *why);
 
 #endif

@@ -129,6 +129,10 @@ static int process(web_server *srv, web_live_pss *pss, struct lws *wsi, const ch
         web_command__handle(srv, pss, &msg);
         return 0;
     }
+    if (msg.type == WEB_MSG_POLICY) {
+        web_command__policy(srv, pss, &msg);
+        return 0;
+    }
     if (!web_client_handle(pss->client, &msg, why, sizeof why))
         return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, WEB_CLOSE_REPLIES, why);
     lws_callback_on_writable(wsi);

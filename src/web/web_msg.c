@@ -66,7 +66,32 @@ enum {
     F_ID = 8,
     F_TARGET = 16,
     F_RECORD = 32,
+    F_KEY_ID = 64,
+    F_METHOD = 128,
 };
+
+/* A key id: 16 lower-case hex digits (op_key.h). */
+static bool key_id_ok(const char *s, size_t len)
+{
+    if (len != 16)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+/* A method name: what command.c accepts ([A-Za-z0-9_], 1..200). */
+static bool method_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > WEB_METHOD_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
 
 bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out, char *why,
                    size_t why_size)
@@ -101,6 +126,8 @@ bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out
                      : key_is(key, klen, "id")     ? F_ID
                      : key_is(key, klen, "target") ? F_TARGET
                      : key_is(key, klen, "record") ? F_RECORD
+                     : key_is(key, klen, "key_id") ? F_KEY_ID
+                     : key_is(key, klen, "method") ? F_METHOD
                                                    : 0;
         if (!f || !printable(key, klen)) {
             snprintf(why, why_size, "unknown field \"%.32s\"", printable(key, klen) ? key : "?");
@@ -142,6 +169,19 @@ bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out
                 n--;
             memcpy(out->uns, v.ptr, n);
             out->uns[n] = '\0';
+        } else if (f == F_KEY_ID) {
+            if (!key_id_ok(v.ptr, v.len)) {
+                snprintf(why, why_size, "\"key_id\" must be 16 lower-case hex digits");
+                return false;
+            }
+            memcpy(out->key_id, v.ptr, v.len + 1);
+        } else if (f == F_METHOD) {
+            if (!method_ok(v.ptr, v.len)) {
+                snprintf(why, why_size, "\"method\" must be 1 to %d of A-Z a-z 0-9 _",
+                         WEB_METHOD_MAX);
+                return false;
+            }
+            memcpy(out->method, v.ptr, v.len + 1);
         } else if (f == F_RECORD) {
             /* a record is at least {} and fits the message it came in */
             if (v.len < 2 || v.len > WEB_MSG_MAX) {
@@ -179,6 +219,10 @@ bool web_msg_parse(web_msg_parser *p, const char *data, size_t len, web_msg *out
         out->type = WEB_MSG_COMMAND;
         allowed = F_TYPE | F_ID | F_TARGET | F_RECORD;
         required = F_TYPE | F_TARGET | F_RECORD;
+    } else if (strcmp(type, "policy") == 0) {
+        out->type = WEB_MSG_POLICY;
+        allowed = F_TYPE | F_KEY_ID | F_TARGET | F_METHOD;
+        required = F_TYPE | F_KEY_ID;
     } else {
         snprintf(why, why_size, (seen & F_TYPE) ? "unknown type" : "missing \"type\"");
         return false;

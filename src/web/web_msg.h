@@ -13,6 +13,9 @@
  *   {"type":"command","id":7,"target":"TEMP-CTRL-001","record":"{\"ID\":...}"}
  *                                                        a command record signed in the
  *                                                        browser, to verify and produce as is
+ *   {"type":"policy","key_id":"d3bd75fcd7676504","target":"TEMP-CTRL-001","method":"SwitchMode"}
+ *                                                        may this key do this? (target and
+ *                                                        method optional: is it trusted at all?)
  *
  * A command's record is only checked here for being bounded, printable text: what it says is
  * the verifier's business (verifier.h), which names every way it can be wrong.
@@ -29,6 +32,7 @@
 #define WEB_UNS_MAX     1024 /* bytes of a UNS prefix */
 #define WEB_ASSET_MAX   1024 /* bytes of an asset uuid (the record parser's key limit) */
 #define WEB_PING_ID_MAX 9007199254740991LL /* 2^53 - 1: exact in a JavaScript number */
+#define WEB_METHOD_MAX  200                /* bytes of a method name (command.c's rule) */
 
 typedef enum web_msg_type {
     WEB_MSG_SUBSCRIBE,
@@ -36,6 +40,7 @@ typedef enum web_msg_type {
     WEB_MSG_HISTORY,
     WEB_MSG_PING,
     WEB_MSG_COMMAND,
+    WEB_MSG_POLICY,
 } web_msg_type;
 
 typedef struct web_msg {
@@ -45,6 +50,8 @@ typedef struct web_msg {
     int64_t id;                    /* ping, command: 0 if absent */
     char record[WEB_MSG_MAX + 1];  /* command: the ofa_assets record as JSON text */
     size_t record_len;
+    char key_id[17];                 /* policy: 16 lower-case hex digits */
+    char method[WEB_METHOD_MAX + 1]; /* policy: "" if absent */
 } web_msg;
 
 typedef struct web_msg_parser web_msg_parser;

@@ -6,8 +6,9 @@
 // Asserts: a viewer, a server without a trust store, and an operator without a key are each
 // read-only and the page says why; the page enrolls a key (WebCrypto Ed25519, not extractable,
 // kept in IndexedDB across reloads) and shows its trust-store line with the key id the core
-// derives (checked with Python's BLAKE2b); once the test appends that line, the trust stores of
-// the server and the sim are read again (no restart); the method's form, the review showing the
+// derives (checked with Python's BLAKE2b), and that the server does not trust it yet; once the
+// test appends that line, the trust stores of the server and the sim are read again (no
+// restart) and the page says the key is trusted; the review says whether the policy allows it; the method's form, the review showing the
 // exact record and what it affects, Enter not sending, `y` sending; the states SENT (with
 // partition and offset) then EXECUTED, the sim's truth changed, the record on Kafka byte for byte
 // the one reviewed; a command outside the key's policy REFUSED by the server with
@@ -242,6 +243,7 @@ try {
       return { extractable: k.privateKey.extractable, type: k.privateKey.type, exported, alg: k.privateKey.algorithm.name };
     });
     assert.deepEqual(stored, { extractable: false, type: 'private', exported: 'no', alg: 'Ed25519' });
+    await page.waitForFunction(() => document.getElementById('key-trust').textContent.startsWith('Not trusted yet'), null, { timeout: LONG });
     await page.click('#key-close');
     assert.match(await page.textContent('#btn-key'), new RegExp(`^key alice ${keyId.slice(0, 8)}$`));
     await page.reload();
@@ -251,6 +253,9 @@ try {
   await step('the admin appends the line: server and sim read the trust store again', async () => {
     fs.appendFileSync(`${dir}/trust`, `${line} roles=operator methods=SwitchMode,GenerateCode assets=${TARGET},GHOST-1 uns=Demofactory\n`);
     await sleep(2500); // both check the file once a second
+    await page.keyboard.press('K');
+    await page.waitForFunction(() => document.getElementById('key-trust').textContent === 'Trusted by this server as alice.', null, { timeout: LONG });
+    await page.click('#key-close');
   });
 
   let reviewed, cid;
@@ -268,6 +273,7 @@ try {
     await page.fill('#command-reason', 'browser end-to-end test');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#command-review:not([hidden])', { timeout: LONG });
+    await page.waitForFunction(() => document.getElementById('rv-policy').textContent.includes('allows key'), null, { timeout: LONG });
     reviewed = await page.textContent('#rv-record');
     const rec = JSON.parse(reviewed);
     assert.equal(rec.ID, 'SwitchMode_CMD');
@@ -334,6 +340,7 @@ try {
     await page.fill('#command-reason', 'not allowed for alice');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#command-review:not([hidden])');
+    await page.waitForFunction(() => document.getElementById('rv-policy').textContent.includes('Warning: the server will refuse this: the method is not allowed'), null, { timeout: LONG });
     await page.keyboard.press('F2');
     await page.waitForFunction(() => {
       const tr = document.querySelector('#commands tbody tr');
