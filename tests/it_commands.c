@@ -254,6 +254,30 @@ static void test_forged_and_unsigned_commands_are_refused(void **state)
     assert_int_equal(denied, 1); /* the viewer */
 }
 
+/* The executor follows its trust store: deleted, it trusts nobody (fail closed), not the keys
+ * it read before; back, it trusts them again, without a restart. */
+static void test_deleted_trust_store_fails_closed(void **state)
+{
+    char moved[160];
+    snprintf(moved, sizeof moved, "%s.away", G.trust);
+    assert_int_equal(rename(G.trust, moved), 0);
+    sleep(3); /* the sim looks once a second */
+    int st;
+    json_t *r = send_cmd(G.alice, "SwitchMode", "NewMode=AUTO", &st);
+    assert_non_null(r);
+    assert_int_equal(st, 1);
+    assert_string_equal(jstr(r, "state"), "REJECTED");
+    assert_non_null(strstr(jstr(r, "detail"), "unknown_key"));
+    json_decref(r);
+    assert_int_equal(rename(moved, G.trust), 0);
+    sleep(3);
+    r = send_cmd(G.alice, "SwitchMode", "NewMode=AUTO", &st);
+    assert_non_null(r);
+    assert_int_equal(st, 0);
+    assert_string_equal(jstr(r, "state"), "EXECUTED");
+    json_decref(r);
+}
+
 static void test_broker_down_means_failed_never_sent(void **state)
 {
     proc_signal(&G.broker, SIGUSR1);
@@ -277,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_signed_command_is_executed),
         cmocka_unit_test(test_unknown_key_and_viewer_are_rejected),
         cmocka_unit_test(test_forged_and_unsigned_commands_are_refused),
+        cmocka_unit_test(test_deleted_trust_store_fails_closed),
         cmocka_unit_test(test_broker_down_means_failed_never_sent),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

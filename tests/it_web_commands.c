@@ -302,6 +302,31 @@ static void test_refusals_are_named(void **state)
     free(body);
 }
 
+/* The server follows its trust store: deleted, it trusts nobody (fail closed), not the keys it
+ * read before; back, it takes commands again, without a restart. */
+static void test_deleted_trust_store_refuses_every_command(void **state)
+{
+    char moved[160];
+    snprintf(moved, sizeof moved, "%s.away", G.trust);
+    assert_int_equal(rename(G.trust, moved), 0);
+    sleep(3); /* looked at once a second */
+    ws_client c;
+    open_as(&c, G.port, G.op, true);
+    char *rec = signed_record(G.alice, "AUTO", ofc_time_now_us(), NULL);
+    expect_refused(&c, 60, TARGET, rec, "unknown_key");
+    free(rec);
+    assert_int_equal(rename(moved, G.trust), 0);
+    sleep(3);
+    rec = signed_record(G.alice, "AUTO", ofc_time_now_us(), NULL);
+    send_command(&c, 61, TARGET, rec);
+    json_t *m = next_reply(&c, 61, 10000);
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "command_state");
+    json_decref(m);
+    free(rec);
+    ws_client_close(&c);
+}
+
 /* Messages that are not well-formed commands close the connection, with the code saying why. */
 static void test_malformed_commands_close(void **state)
 {
@@ -455,6 +480,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_c_signed_command_is_executed),
         cmocka_unit_test(test_refusals_are_named),
+        cmocka_unit_test(test_deleted_trust_store_refuses_every_command),
         cmocka_unit_test(test_malformed_commands_close),
         cmocka_unit_test(test_audit_route),
         cmocka_unit_test(test_policy_questions),

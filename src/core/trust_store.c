@@ -265,6 +265,14 @@ ofc_err ofc_trust_reload(const char *path, ofc_trust_stamp *stamp, ofc_trust **o
     return ofc_trust_load(path, out, errstr, errstr_size);
 }
 
+ofc_trust *ofc_trust_empty(void)
+{
+    ofc_trust *t = NULL;
+    char err[64];
+    ofc_trust_parse("", 0, "empty", &t, err, sizeof err);
+    return t;
+}
+
 size_t ofc_trust_count(const ofc_trust *t)
 {
     return t->count;

@@ -47,11 +47,16 @@ typedef struct ofc_trust_stamp {
 } ofc_trust_stamp;
 /* Load path again if it changed since *stamp (size or mtime), or the first time. Returns OFC_OK
  * with *out NULL when unchanged; OFC_OK with a new store in *out (owned by the caller) when it
- * changed; an error (errstr) when it changed but cannot be read or parsed: keep using the old
- * store then (a half-written file must not deny or grant anything new), and the next call tries
- * again only after a further change. */
+ * changed; an error (errstr) when it changed but cannot be read or parsed (deleted, unreadable,
+ * a bad line): the caller then stops trusting anyone (ofc_trust_empty()) until the file is
+ * fixed, since a security control fails closed (an admin who deletes the file or breaks it
+ * while removing a key must not leave the old keys in force). The next call tries again only
+ * after a further change. */
 ofc_err ofc_trust_reload(const char *path, ofc_trust_stamp *stamp, ofc_trust **out, char *errstr,
                          size_t errstr_size);
+
+/* A store that trusts nobody (policy denies by default), owned by the caller. */
+ofc_trust *ofc_trust_empty(void);
 
 size_t ofc_trust_count(const ofc_trust *trust);
 const ofc_trust_entry *ofc_trust_at(const ofc_trust *trust, size_t i);

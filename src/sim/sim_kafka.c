@@ -317,7 +317,7 @@ static void poll_commands(sim_kafka *sk)
 
 /* An operator enrolled in a browser is trusted once the admin appends the key's line: the
  * store is read again when its file changes (size or mtime, checked once a second), keeping
- * the replay cache. A file that fails to parse leaves the old store in force. */
+ * the replay cache. A file that is deleted or fails to parse trusts nobody until fixed. */
 static void reload_trust(sim_kafka *sk, int64_t now)
 {
     char errstr[512];
@@ -327,8 +327,9 @@ static void reload_trust(sim_kafka *sk, int64_t now)
     sk->next_trust_check = now + 1000000;
     if (ofc_trust_reload(sk->opts->trust_path, &sk->trust_stamp, &next, errstr, sizeof errstr) !=
         OFC_OK) {
-        ofc_log_error("sim: %s: keeping the trust store read before", errstr);
-        return;
+        /* Fail closed: nobody is trusted until the file is back and parses. */
+        ofc_log_error("sim: %s: every command is rejected until it is fixed", errstr);
+        next = ofc_trust_empty();
     }
     if (!next)
         return;

@@ -160,9 +160,9 @@ static void reload_trust(web_server *srv, bool first)
     if (!wc->trust_path)
         return;
     if (ofc_trust_reload(wc->trust_path, &wc->stamp, &next, err, sizeof err) != OFC_OK) {
-        ofc_log_error("web: trust store %s%s", err,
-                      wc->trust ? ": keeping the one read before" : ": commands are refused");
-        return;
+        /* Fail closed: nobody is trusted until the file is back and parses. */
+        ofc_log_error("web: trust store %s: every command is refused until it is fixed", err);
+        next = ofc_trust_empty();
     }
     if (!next)
         return;
