@@ -327,6 +327,44 @@ static void test_deleted_trust_store_refuses_every_command(void **state)
     ws_client_close(&c);
 }
 
+/* Replicas share nothing but Kafka: a command one replica accepted and produced, replayed to
+ * another, is refused by that one as replayed (it learned the id from the log), not produced. */
+static void test_replay_to_another_replica_is_refused(void **state)
+{
+    ws_client c;
+    open_as(&c, G.port, G.op, true);
+    char cid[37];
+    char *rec = signed_record(G.alice, "AUTO", ofc_time_now_us(), cid);
+    send_command(&c, 70, TARGET, rec);
+    json_t *m = next_reply(&c, 70, 10000);
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "command_state");
+    json_decref(m);
+    ws_client_close(&c);
+
+    proc other;
+    int other_port;
+    assert_true(start_web(&other, &other_port, G.trust));
+    /* Wait until the other replica has read the command from the log (its audit lists it). */
+    bool seen = false;
+    char path[96];
+    snprintf(path, sizeof path, "/audit?operator=alice");
+    for (int tries = 0; tries < 100 && !seen; tries++) {
+        char *body = NULL;
+        if (http_request(other_port, "GET", path, G.bearer_hdr, NULL, 10000, NULL, &body) == 200)
+            seen = body && strstr(body, cid);
+        free(body);
+        if (!seen)
+            proc_sleep_ms(200);
+    }
+    assert_true(seen);
+    open_as(&c, other_port, G.op, true);
+    expect_refused(&c, 71, TARGET, rec, "replayed");
+    ws_client_close(&c);
+    free(rec);
+    assert_int_equal(proc_stop(&other, 10000), 0);
+}
+
 /* Messages that are not well-formed commands close the connection, with the code saying why. */
 static void test_malformed_commands_close(void **state)
 {
@@ -481,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_c_signed_command_is_executed),
         cmocka_unit_test(test_refusals_are_named),
         cmocka_unit_test(test_deleted_trust_store_refuses_every_command),
+        cmocka_unit_test(test_replay_to_another_replica_is_refused),
         cmocka_unit_test(test_malformed_commands_close),
         cmocka_unit_test(test_audit_route),
         cmocka_unit_test(test_policy_questions),

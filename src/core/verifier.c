@@ -117,6 +117,20 @@ void ofc_verifier_destroy(ofc_verifier *v)
     free(v);
 }
 
+static void remember(ofc_verifier *v, const char *id, int64_t ts_us, int64_t now_us);
+
+void ofc_verifier_note_seen(ofc_verifier *v, const char *correlation_id, int64_t timestamp_us,
+                            int64_t now_us)
+{
+    if (!correlation_id || !ofc_uuid_valid(correlation_id, strlen(correlation_id)))
+        return;
+    if (timestamp_us < now_us - v->opts.window_us)
+        return; /* the time check refuses it anyway */
+    if (strmap_get(&v->seen, correlation_id, strlen(correlation_id)))
+        return;
+    remember(v, correlation_id, timestamp_us, now_us);
+}
+
 static void remember(ofc_verifier *v, const char *id, int64_t ts_us, int64_t now_us)
 {
     /* Ids of commands older than the window can never pass the time check again. Forgetting
@@ -144,7 +158,6 @@ static void remember(ofc_verifier *v, const char *id, int64_t ts_us, int64_t now
     v->fifo_len++;
 }
 
-/* Field of a JSON object by name ignoring ASCII case; *dup set if two keys match. */
 /* The record's fields an executor reads (names matched ignoring case, wire §1) and, inside
  * attributes, the operator's reason: views into the record scanner's copy. */
 enum { REC_ID, REC_VALUE, REC_TAG, REC_TYPE, REC_ATTRS, REC__COUNT };

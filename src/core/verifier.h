@@ -93,4 +93,10 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
                                const void *payload, size_t payload_len, const char *uns_id,
                                int64_t now_us, ofc_command_info *info);
 
+/* Remember a correlation id that a genuine command used elsewhere (read back from the log,
+ * e.g. accepted by another gateway replica), so that a replay of it here is refused as well.
+ * Ids older than the window are not kept: the time check refuses them. */
+void ofc_verifier_note_seen(ofc_verifier *v, const char *correlation_id, int64_t timestamp_us,
+                            int64_t now_us);
+
 #endif

@@ -178,6 +178,21 @@ static void reload_trust(web_server *srv, bool first)
     wc->trust = next;
 }
 
+/* Replicas share nothing but Kafka: a genuine command another replica (or any signer) put on
+ * the log is remembered here too, so a replay of it to this replica is refused by the server,
+ * not only by the executor. The audit reads every command record from the log. */
+static void note_command_seen(void *opaque, const ofc_audit_entry *e)
+{
+    web_cmd *wc = opaque;
+    bool genuine = e->verdict == OFC_VERDICT_VALID || e->verdict == OFC_VERDICT_POLICY_DENIED ||
+                   e->verdict == OFC_VERDICT_REPLAYED;
+    int64_t ts_us;
+    if (!wc->verifier || !genuine || !e->timestamp ||
+        !ofc_time_parse(e->timestamp, strlen(e->timestamp), &ts_us))
+        return;
+    ofc_verifier_note_seen(wc->verifier, e->correlation_id, ts_us, ofc_time_now_us());
+}
+
 bool web_command__init(web_server *srv, char *errstr, size_t errstr_size)
 {
     web_cmd *wc = xcalloc(1, sizeof *wc);
@@ -198,6 +213,7 @@ bool web_command__init(web_server *srv, char *errstr, size_t errstr_size)
         return false;
     wc->verifier = ofc_verifier_new(wc->trust, NULL);
     ofc_audit_set_trust(wc->audit, wc->trust);
+    ofc_audit_on_entry(wc->audit, note_command_seen, wc);
     wc->commander = ofc_commander_new(srv->cfg, srv->model, 0, errstr, errstr_size);
     if (!wc->commander)
         return false;
