@@ -17,87 +17,21 @@
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, FLAGS, LONG, OFC, children, firstLine, run, sleep, start, startWeb as harnessStartWeb, step, stop } from './harness.mjs';
 
-const OFC = process.env.OFC_BINARY;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const STATIC = path.resolve(HERE, '../../static');
-const CHROMIUM = process.env.OFC_CHROMIUM || '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const LONG = 60000; // generous: tests prove behaviour, the benchmark proves speed
-
-assert.ok(OFC && fs.existsSync(OFC), 'OFC_BINARY must name the ofc program');
-assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup`);
-
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ofc-web-browser-'));
-const children = new Set();
 let failed = false;
 
-function start(args, name) {
-  const child = spawn(OFC, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.name = name;
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-function firstLine(child, timeoutMs = 30000) {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${child.name}: no output`)), timeoutMs);
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) { clearTimeout(timer); resolve(buf.slice(0, nl)); }
-    });
-    child.on('exit', (code) => reject(new Error(`${child.name} exited with ${code}`)));
-  });
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10000).unref();
-  });
-}
-
-function run(args, input) {
-  const r = spawnSync(args[0], args.slice(1), { input, encoding: 'utf8', timeout: 30000 });
-  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    console.log(`FAIL ${name}: ${e.stack || e}`);
-    failed = true;
-    throw e;
-  }
-}
-
-async function startWeb(boot, extra, port = 0) {
-  const web = start(['web', '-b', boot, '--users', `${dir}/users`, '--session-secret', `${dir}/secret`,
-    '--listen', `127.0.0.1:${port}`, ...extra], 'ofc web');
-  const line = await firstLine(web);
-  const m = /:(\d+)\/$/.exec(line);
-  assert.ok(m, `unexpected first line: ${line}`);
-  return { web, port: Number(m[1]) };
-}
+const startWeb = (boot, extra, port = 0) => harnessStartWeb(dir, boot, extra, port);
 
 async function metric(port, token, name) {
   return new Promise((resolve, reject) => {
