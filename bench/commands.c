@@ -146,15 +146,28 @@ int main(int argc, char **argv)
                        NULL};
     pid_t py = spawn(py_argv, fds[1]);
     close(fds[1]);
+    /* Read to the end: one read() may return part of the line. */
     char out[128] = "";
-    ssize_t n = read(fds[0], out, sizeof out - 1);
-    out[n > 0 ? n : 0] = '\0';
+    size_t got = 0;
+    for (ssize_t n; got < sizeof out - 1 && (n = read(fds[0], out + got, sizeof out - 1 - got));) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        got += (size_t)n;
+    }
+    out[got] = '\0';
     close(fds[0]);
     int st;
     waitpid(py, &st, 0);
     long py_n = 0;
     double py_s = 0;
-    sscanf(out, "%ld %lf", &py_n, &py_s);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || sscanf(out, "%ld %lf", &py_n, &py_s) != 2 ||
+        py_n <= 0 || py_s <= 0) {
+        fprintf(stderr, "commands: the PyNaCl peer failed (exit status %d, output \"%s\")\n",
+                WIFEXITED(st) ? WEXITSTATUS(st) : -1, out);
+        py_n = 0;
+    }
 
     /* Sign and produce to a real broker process, counting deliveries. */
     if (pipe(fds))
@@ -204,6 +217,8 @@ int main(int argc, char **argv)
     if (py_n)
         printf("  %-46s %10.3f %12.0f\n", "verify, PyNaCl peer (signature + key id only)", py_s,
                py_n / py_s);
+    else
+        printf("  %-46s %10s\n", "verify, PyNaCl peer (signature + key id only)", "FAILED");
     printf("  %-46s %10.3f %12.0f   (%ld ok)\n", "ceiling: libsodium Ed25519 verify alone", raw_s,
            count / raw_s, raw_ok);
     printf("  %-46s %10.3f %12.0f   (%ld delivered)\n", "sign and produce to ofc broker", produce_s,
@@ -217,5 +232,7 @@ int main(int argc, char **argv)
     free(cmds);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : 1;
+    bool removed = system(cmd) == 0;
+    return removed && py_n && valid == count && raw_ok == count ? 0
+                                                                : 1; /* no comparison, no pass */
 }

@@ -200,118 +200,98 @@ static bool drop(json_scan *js, const json_scan_val *val)
     return !is_container(val) || json_scan_skip(js);
 }
 
-static bool scan_attributes(json_scan *js, scanned_record *r)
+/* Walk the members of the object just opened; each member's value is read or dropped by the
+ * callback. False on a document error or when the callback says so. */
+typedef bool (*member_fn)(json_scan *js, void *ctx, const char *key, const json_scan_val *val);
+
+static bool walk_members(json_scan *js, member_fn each, void *ctx)
 {
     const char *key;
     size_t key_len;
     json_scan_val val;
     int rc;
-    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
-        if (strcmp(key, OFC_REASON_ATTR) == 0) {
-            r->has_reason = true;
-            r->reason = val;
-        }
-        if (!drop(js, &val))
+    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1)
+        if (!each(js, ctx, key, &val))
             return false;
-    }
     return rc == 0;
 }
 
-/* One pass over the record; false if it is not a strict JSON object without duplicate keys. */
-static bool scan_record(json_scan *js, const void *doc, size_t len, scanned_record *r)
+static bool attribute_member(json_scan *js, void *ctx, const char *key, const json_scan_val *val)
 {
-    memset(r, 0, sizeof *r);
+    scanned_record *r = ctx;
+    if (strcmp(key, OFC_REASON_ATTR) == 0) {
+        r->has_reason = true;
+        r->reason = *val;
+    }
+    return drop(js, val);
+}
+
+static bool record_member(json_scan *js, void *ctx, const char *key, const json_scan_val *val)
+{
+    scanned_record *r = ctx;
+    int f = -1;
+    for (int i = 0; i < REC__COUNT && f < 0; i++)
+        if (strcasecmp(key, record_field_names[i]) == 0)
+            f = i;
+    if (f >= 0) {
+        r->dup |= r->has[f];
+        r->has[f] = true;
+        r->field[f] = *val;
+    }
+    if (f == REC_ATTRS && val->type == JSON_SCAN_OBJECT)
+        return walk_members(js, attribute_member, r);
+    return drop(js, val);
+}
+
+static bool header_member(json_scan *js, void *ctx, const char *key, const json_scan_val *val)
+{
+    scanned_envelope *e = ctx;
+    e->header_members++;
+    for (int i = 0; i < HDR__COUNT; i++)
+        if (strcmp(key, header_field_names[i]) == 0) {
+            e->has[i] = true;
+            e->header[i] = *val;
+        }
+    return drop(js, val);
+}
+
+static bool argument_member(json_scan *js, void *ctx, const char *key, const json_scan_val *val)
+{
+    scanned_envelope *e = ctx;
+    if (e->arg_count < OFC_CMD_MAX_ARGS) {
+        e->arg_name[e->arg_count] = key;
+        e->arg_value[e->arg_count] = *val;
+    }
+    e->arg_count++;
+    return drop(js, val);
+}
+
+static bool envelope_member(json_scan *js, void *ctx, const char *key, const json_scan_val *val)
+{
+    scanned_envelope *e = ctx;
+    e->members++;
+    bool opened = val->type == JSON_SCAN_OBJECT;
+    if (strcmp(key, "header") == 0) {
+        e->has_header = true;
+        e->header_type = val->type;
+        return opened ? walk_members(js, header_member, e) : drop(js, val);
+    }
+    if (strcmp(key, "arguments") == 0) {
+        e->has_args = true;
+        e->args_type = val->type;
+        return opened ? walk_members(js, argument_member, e) : drop(js, val);
+    }
+    return drop(js, val);
+}
+
+/* One pass over a document that must be a strict JSON object without duplicate keys. */
+static bool scan_object(json_scan *js, const void *doc, size_t len, member_fn each, void *ctx)
+{
     json_scan_begin(js, doc, len);
-    json_scan_val top, val;
+    json_scan_val top;
     if (!json_scan_value(js, &top) || top.type != JSON_SCAN_OBJECT)
         return false;
-    const char *key;
-    size_t key_len;
-    int rc;
-    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
-        int f = -1;
-        for (int i = 0; i < REC__COUNT && f < 0; i++)
-            if (strcasecmp(key, record_field_names[i]) == 0)
-                f = i;
-        if (f >= 0) {
-            r->dup |= r->has[f];
-            r->has[f] = true;
-            r->field[f] = val;
-        }
-        bool ok = f == REC_ATTRS && val.type == JSON_SCAN_OBJECT ? scan_attributes(js, r)
-                                                                 : drop(js, &val);
-        if (!ok)
-            return false;
-    }
-    return rc == 0 && json_scan_end(js) && !json_scan_duplicate(js);
-}
-
-static bool scan_header(json_scan *js, scanned_envelope *e)
-{
-    const char *key;
-    size_t key_len;
-    json_scan_val val;
-    int rc;
-    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
-        e->header_members++;
-        for (int i = 0; i < HDR__COUNT; i++)
-            if (strcmp(key, header_field_names[i]) == 0) {
-                e->has[i] = true;
-                e->header[i] = val;
-            }
-        if (!drop(js, &val))
-            return false;
-    }
-    return rc == 0;
-}
-
-static bool scan_arguments(json_scan *js, scanned_envelope *e)
-{
-    const char *key;
-    size_t key_len;
-    json_scan_val val;
-    int rc;
-    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
-        if (e->arg_count < OFC_CMD_MAX_ARGS) {
-            e->arg_name[e->arg_count] = key;
-            e->arg_value[e->arg_count] = val;
-        }
-        e->arg_count++;
-        if (!drop(js, &val))
-            return false;
-    }
-    return rc == 0;
-}
-
-/* One pass over the envelope; false if it is not a strict JSON object without duplicate keys. */
-static bool scan_envelope(json_scan *js, const char *doc, size_t len, scanned_envelope *e)
-{
-    memset(e, 0, sizeof *e);
-    json_scan_begin(js, doc, len);
-    json_scan_val top, val;
-    if (!json_scan_value(js, &top) || top.type != JSON_SCAN_OBJECT)
-        return false;
-    const char *key;
-    size_t key_len;
-    int rc;
-    while ((rc = json_scan_member(js, &key, &key_len, &val)) == 1) {
-        e->members++;
-        bool ok;
-        if (strcmp(key, "header") == 0) {
-            e->has_header = true;
-            e->header_type = val.type;
-            ok = val.type == JSON_SCAN_OBJECT ? scan_header(js, e) : drop(js, &val);
-        } else if (strcmp(key, "arguments") == 0) {
-            e->has_args = true;
-            e->args_type = val.type;
-            ok = val.type == JSON_SCAN_OBJECT ? scan_arguments(js, e) : drop(js, &val);
-        } else {
-            ok = drop(js, &val);
-        }
-        if (!ok)
-            return false;
-    }
-    return rc == 0 && json_scan_end(js) && !json_scan_duplicate(js);
+    return walk_members(js, each, ctx) && json_scan_end(js) && !json_scan_duplicate(js);
 }
 
 static bool is_string(const bool *has, const json_scan_val *vals, int i)
@@ -348,7 +328,8 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
         return OFC_VERDICT_BAD_RECORD;
 
     scanned_record r;
-    if (!scan_record(v->record_scan, payload, payload_len, &r))
+    memset(&r, 0, sizeof r);
+    if (!scan_object(v->record_scan, payload, payload_len, record_member, &r))
         return OFC_VERDICT_BAD_RECORD;
     if (r.dup || !is_string(r.has, r.field, REC_ID) || !is_string(r.has, r.field, REC_TAG) ||
         !is_string(r.has, r.field, REC_TYPE) ||
@@ -367,7 +348,9 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
         return OFC_VERDICT_BAD_ENVELOPE;
 
     scanned_envelope e;
-    if (!scan_envelope(v->envelope_scan, r.field[REC_VALUE].ptr, r.field[REC_VALUE].len, &e))
+    memset(&e, 0, sizeof e);
+    if (!scan_object(v->envelope_scan, r.field[REC_VALUE].ptr, r.field[REC_VALUE].len,
+                     envelope_member, &e))
         return OFC_VERDICT_BAD_ENVELOPE;
     if (e.members != 1 + (size_t)e.has_args)
         return e.has_header ? OFC_VERDICT_EXTRA_FIELD : OFC_VERDICT_MISSING_FIELD;
