@@ -81,9 +81,11 @@ static void set_state(ofc_commander *c, ofc_cmd_status *st, ofc_cmd_state state,
         return;
     st->state = state;
     int64_t now = ofc_time_now_us();
-    if (state == OFC_CMD_SENT)
+    /* The echo (read back from ofa_assets) can beat the delivery report: the record is in the
+     * log either way, and the outcome's timeout runs from then. */
+    if (state >= OFC_CMD_SENT && !st->sent_us)
         st->sent_us = now;
-    else if (state == OFC_CMD_ECHOED)
+    if (state == OFC_CMD_ECHOED)
         st->echoed_us = now;
     else if (state >= OFC_CMD_EXECUTED)
         st->outcome_us = now;
