@@ -277,6 +277,42 @@ static void test_watch_prints_live_changes(void **state)
     assert_int_equal(proc_stop(&broker, 5000), 0);
 }
 
+/* Names and values from the wire never reach the terminal as control characters: escape
+ * sequences, carriage returns and newlines are printed as escapes, quotes inside a quoted value
+ * are escaped, so one change is one line and nothing can retitle the window or forge a line. */
+static void test_watch_escapes_what_the_wire_sends(void **state)
+{
+    proc broker, watch;
+    char boot[256], line[8192];
+    assert_true(proc_start_broker(&broker, OFC_BINARY, boot, sizeof boot, NULL));
+    char *wargv[] = {OFC_BINARY, "watch", "-b", boot, NULL};
+    assert_true(proc_spawn(&watch, wargv, true, false));
+    nanosleep(&(struct timespec){1, 500000000}, NULL);
+    const char *input =
+        "EVIL-1\t{\"ID\":\"esc\",\"VALUE\":\"\\u001b[2J\\u001b[31mRED\\r\\nINJECTED \\\"q\\\" "
+        "\\u009b\",\"TAG\":\"X\",\"TYPE\":\"Events\"}\n"
+        "EVIL-1\t{\"ID\":\"id\\u001b]0;pwned\\u0007x\",\"VALUE\":1,\"TAG\":\"X\",\"TYPE\":"
+        "\"Samples\"}\n";
+    assert_int_equal(kcat_produce(boot, "ofa_assets", input), 0);
+    int seen = 0;
+    while (seen < 2 && proc_read_line(&watch, line, sizeof line, 20000)) {
+        for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
+            assert_false(*p < 0x20 || *p == 0x7f);
+            assert_false(*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+        }
+        if (strstr(line, "  esc = ")) {
+            assert_non_null(
+                strstr(line, "esc = \"\\u001b[2J\\u001b[31mRED\\r\\nINJECTED \\\"q\\\" \\u009b\""));
+            seen++;
+        }
+        if (strstr(line, "id\\u001b]0;pwned\\u0007x = 1")) /* an ID, unquoted */
+            seen++;
+    }
+    assert_int_equal(seen, 2);
+    assert_int_equal(proc_stop(&watch, 5000), 0);
+    assert_int_equal(proc_stop(&broker, 5000), 0);
+}
+
 static void test_broker_bootstrap_file_and_clean_exit(void **state)
 {
     char dir[] = "/tmp/ofc-broker-XXXXXX", path[128], first[256], file[256];
@@ -317,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_since_time_finds_the_offset),
         cmocka_unit_test(test_deregistration_removes_assets),
         cmocka_unit_test(test_watch_prints_live_changes),
+        cmocka_unit_test(test_watch_escapes_what_the_wire_sends),
         cmocka_unit_test(test_broker_bootstrap_file_and_clean_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -224,3 +224,29 @@ bool cli_read_passphrase(const char *file, const char *prompt, bool confirm, cha
     }
     return true;
 }
+
+void cli_put_wire_text(FILE *out, const char *s, bool quoted)
+{
+    if (quoted)
+        fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            fprintf(out, "\\u%04x", p[1]);
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            switch (*p) {
+            case '\n': fputs("\\n", out); break;
+            case '\r': fputs("\\r", out); break;
+            case '\t': fputs("\\t", out); break;
+            default: fprintf(out, "\\u%04x", *p); break;
+            }
+        } else if (*p == '\\' || (quoted && *p == '"')) {
+            fputc('\\', out);
+            fputc(*p, out);
+        } else {
+            fputc(*p, out);
+        }
+    }
+    if (quoted)
+        fputc('"', out);
+}

@@ -80,4 +80,10 @@ bool cli_stop_requested(void);
 /* The signal number that asked to stop (0 if none); lets a command exit 128+sig. */
 int cli_stop_signal(void);
 
+/* Write text from the wire to a terminal or a line-oriented log: control characters (C0, DEL,
+ * and C1 as UTF-8) would move the cursor, retitle the window or forge lines, so they are written
+ * as escapes (\n, \t, \u001b...); when quoted, quotes and backslashes are escaped too and the
+ * text is put in quotes, so every line stays one parseable line. */
+void cli_put_wire_text(FILE *out, const char *s, bool quoted);
+
 #endif

@@ -67,8 +67,10 @@ static void print_result(const ofc_cmd_status *st, bool json)
     printf("%s %s", st->correlation_id, ofc_cmd_state_name(st->state));
     if (st->partition >= 0)
         printf(" partition=%d offset=%lld", (int)st->partition, (long long)st->offset);
-    if (st->detail[0])
-        printf(" %s", st->detail);
+    if (st->detail[0]) {
+        fputc(' ', stdout);
+        cli_put_wire_text(stdout, st->detail, false); /* an executor's words, from the wire */
+    }
     printf("\n");
 }
 

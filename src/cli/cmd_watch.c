@@ -86,14 +86,19 @@ static void print_attr(watch_ctx *w, const ofc_attr *at)
         return;
     }
     put_time(t);
-    printf("  %s  %s = ", path_of(a), ofc_attr_id(at));
+    fputs("  ", stdout);
+    cli_put_wire_text(stdout, path_of(a), false);
+    fputs("  ", stdout);
+    cli_put_wire_text(stdout, ofc_attr_id(at), false);
+    fputs(" = ", stdout);
     if (ofc_attr_value_kind(at) == OFC_VALUE_STRING)
-        printf("\"%s\"", ofc_attr_value(at));
+        cli_put_wire_text(stdout, ofc_attr_value(at), true);
     else if (ofc_attr_value_kind(at) == OFC_VALUE_NULL)
         fputs("null", stdout);
     else
-        fputs(ofc_attr_value(at), stdout);
-    printf("  (%s", ofc_attr_type_text(at));
+        cli_put_wire_text(stdout, ofc_attr_value(at), false);
+    fputs("  (", stdout);
+    cli_put_wire_text(stdout, ofc_attr_type_text(at), false);
     if (ofc_attr_condition_level(at) != OFC_COND_NONE)
         printf(" %s", ofc_cond_level_name(ofc_attr_condition_level(at)));
     fputs(")\n", stdout);
@@ -135,7 +140,11 @@ static void print_asset_line(watch_ctx *w, const ofc_asset *a, const char *what,
         return;
     }
     put_time(0);
-    printf("  %s  %s %s\n", ofc_asset_uuid(a), what, value ? value : "(none)");
+    fputs("  ", stdout);
+    cli_put_wire_text(stdout, ofc_asset_uuid(a), false);
+    printf("  %s ", what);
+    cli_put_wire_text(stdout, value ? value : "(none)", false);
+    fputc('\n', stdout);
 }
 
 static bool str_differs(const char *a, const char *b)

@@ -49,6 +49,14 @@ void ofc_log(ofc_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    /* Lines quote names and values from the wire: no control character (C0, DEL, C1 in UTF-8)
+     * reaches a terminal or a line-oriented log, where it could move the cursor or forge lines. */
+    for (unsigned char *p = (unsigned char *)line; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            p[0] = p[1] = '?';
+    }
     if (log_sink)
         log_sink(log_opaque, level, line);
     else
