@@ -505,9 +505,30 @@ static void test_replay_cache_bound_raises_the_floor(void **state)
     ofc_verifier_destroy(v);
 }
 
+/* The trust store grants command rights: a file others may write is refused, as ssh refuses
+ * an authorized_keys anyone can edit. */
+static void test_trust_store_writable_by_others_is_refused(void **state)
+{
+    char path[128], err[256];
+    snprintf(path, sizeof path, "%s/open.keys", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "# nobody\n");
+    fclose(f);
+    ofc_trust *t = NULL;
+    chmod(path, 0666);
+    assert_int_not_equal(ofc_trust_load(path, &t, err, sizeof err), OFC_OK);
+    assert_null(t);
+    assert_non_null(strstr(err, "writable by group or others"));
+    chmod(path, 0620);
+    assert_int_not_equal(ofc_trust_load(path, &t, err, sizeof err), OFC_OK);
+    chmod(path, 0644);
+    assert_int_equal(ofc_trust_load(path, &t, err, sizeof err), OFC_OK);
+    ofc_trust_destroy(t);
+}
+
 /* A trust store file followed for changes (ofc web --trust, ofc sim --trust): unchanged is no
- * news, an appended key is read, a broken file leaves the old store in force, and a verifier
- * switched to the new store keeps its replay cache. */
+ * news, an appended key is read, a broken file is an error (callers then trust nobody), and a
+ * verifier switched to the new store keeps its replay cache. */
 static void test_trust_reload_follows_the_file(void **state)
 {
     char path[128], line[256], err[256];
@@ -664,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_replay_cache_bound_raises_the_floor),
         cmocka_unit_test(test_audit_judges_each_command_at_its_time),
         cmocka_unit_test(test_trust_reload_follows_the_file),
+        cmocka_unit_test(test_trust_store_writable_by_others_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -217,6 +217,17 @@ ofc_err ofc_trust_load(const char *path, ofc_trust **out, char *errstr, size_t e
         snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
         return OFC_ERR_IO;
     }
+    /* The store grants command rights: if others may write it, anyone on the machine could
+     * enrol their own key (like ssh with authorized_keys). */
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        fclose(f);
+        snprintf(errstr, errstr_size,
+                 "%s: writable by group or others, so anyone could add a key: refused "
+                 "(chmod go-w %s)",
+                 path, path);
+        return OFC_ERR_IO;
+    }
     size_t cap = 8192, n = 0;
     char *buf = xmalloc(cap);
     for (;;) {

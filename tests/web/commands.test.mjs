@@ -112,7 +112,7 @@ try {
   const opToken = run([OFC, 'web', '--add-user', 'op', '--role', 'operator', '--users', `${dir}/users`]).trim();
   const viewerToken = run([OFC, 'web', '--add-user', 'vic', '--role', 'viewer', '--users', `${dir}/users`]).trim();
   // The trust store starts without the browser's key: it is only known once the page makes it.
-  fs.writeFileSync(`${dir}/trust`, '# operators of the test plant\n');
+  fs.writeFileSync(`${dir}/trust`, '# operators of the test plant\n', { mode: 0o644 });
   const { web, port } = await startWeb(boot, ['--trust', `${dir}/trust`]);
   const ro = await startWeb(boot, []); // a second server without a trust store: read-only
   const sim = start(['sim', '-b', boot, '--assets', '6', '--rate', '20', '--seed', '3',
