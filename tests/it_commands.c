@@ -254,6 +254,18 @@ static void test_forged_and_unsigned_commands_are_refused(void **state)
     assert_int_equal(denied, 1); /* the viewer */
 }
 
+/* A method the asset does not advertise is refused with a reason the sender hears at once. */
+static void test_unknown_method_is_rejected_with_a_reason(void **state)
+{
+    int st;
+    json_t *r = send_cmd(G.alice, "NoSuchMethod", "X=1", &st);
+    assert_non_null(r);
+    assert_int_equal(st, 1);
+    assert_string_equal(jstr(r, "state"), "REJECTED");
+    assert_non_null(strstr(jstr(r, "detail"), "no such method"));
+    json_decref(r);
+}
+
 /* The executor follows its trust store: deleted, it trusts nobody (fail closed), not the keys
  * it read before; back, it trusts them again, without a restart. */
 static void test_deleted_trust_store_fails_closed(void **state)
@@ -301,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_signed_command_is_executed),
         cmocka_unit_test(test_unknown_key_and_viewer_are_rejected),
         cmocka_unit_test(test_forged_and_unsigned_commands_are_refused),
+        cmocka_unit_test(test_unknown_method_is_rejected_with_a_reason),
         cmocka_unit_test(test_deleted_trust_store_fails_closed),
         cmocka_unit_test(test_broker_down_means_failed_never_sent),
     };

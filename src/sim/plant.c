@@ -295,7 +295,9 @@ static size_t make_device(plant *p, size_t ai, size_t d)
              a->levels[3]);
     a->uns_id = xstrdup(buf);
 
-    size_t n_reg = (k->mtconnect ? 8 : 7) + (k->exec ? 1 : 0);
+    /* Every device reports command outcomes, those without methods too: a command sent to one
+     * is refused, and the sender must hear why rather than wait for a timeout. */
+    size_t n_reg = (k->mtconnect ? 8 : 7) + 1;
     a->n_items = n_reg + k->n_items;
     a->items = xcalloc(a->n_items, sizeof *a->items);
     a->kind_base = n_reg;
@@ -310,8 +312,7 @@ static size_t make_device(plant *p, size_t ai, size_t d)
         snprintf(buf, sizeof buf, "%s-PRODUCER, %s-AGENT", a->uuid, a->uuid);
         set_reg(a, 7, &sim_reg_items[SIM_REG_REF_BELOW], buf);
     }
-    if (k->exec)
-        set_reg(a, n_reg - 1, &sim_reg_items[SIM_REG_OUTCOME], "");
+    set_reg(a, n_reg - 1, &sim_reg_items[SIM_REG_OUTCOME], "");
     a->avail_item = -1;
     for (size_t i = 0; i < k->n_items; i++) {
         size_t idx = n_reg + i;

@@ -214,12 +214,8 @@ static plant_input run_command(plant *p, sim_asset *a, const char *id, size_t id
         return reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
     memcpy(method, id, mlen);
     method[mlen] = '\0';
-    const sim_item_desc *m = NULL;
-    for (size_t i = 0; i < a->n_items; i++)
-        if (a->items[i].desc->beh == SIM_BEH_METHOD && strcmp(a->items[i].desc->id, method) == 0)
-            m = a->items[i].desc;
-    if (!m || a->role != SIM_ROLE_DEVICE || !a->kind->exec)
-        return reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
+    if (a->role != SIM_ROLE_DEVICE)
+        return reject(why, why_size, "%s: ignoring %s: not a device", a->uuid, id);
     if (!json_is_string(value))
         return reject(why, why_size, "%s: ignoring %s: VALUE is not a JSON string", a->uuid, id);
     if (json_string_length(value) == 0)
@@ -238,6 +234,18 @@ static plant_input run_command(plant *p, sim_asset *a, const char *id, size_t id
     if (bad) {
         plant_input r = reject(why, why_size, "%s: ignoring %s: %s", a->uuid, id, bad);
         emit_outcome(p, a, cid, method, false, bad, sender);
+        args_free(&args);
+        json_decref(env);
+        return r;
+    }
+    const sim_item_desc *m = NULL;
+    for (size_t i = 0; i < a->n_items; i++)
+        if (a->items[i].desc->beh == SIM_BEH_METHOD && strcmp(a->items[i].desc->id, method) == 0)
+            m = a->items[i].desc;
+    if (!m || !a->kind->exec) {
+        /* Refused with a reason the sender hears, not left to time out. */
+        plant_input r = reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
+        emit_outcome(p, a, cid, method, false, "no such method on this asset", sender);
         args_free(&args);
         json_decref(env);
         return r;
