@@ -232,14 +232,17 @@ static void test_config_file_errors_name_the_line(void **state)
 {
     char path[] = "/tmp/ofc-conf-XXXXXX", err[512];
     int fd = mkstemp(path);
-    const char *text = "# comment\n\nbrokers = a:1,b:2\n  history.points=50  \nbogus line\n";
+    const char *text = "# comment\n\nbrokers = a:1,b:2   # the plant's cluster\n"
+                       "  history.points=50\t# trend points  \n"
+                       "client.id = ofc#1\nbogus line\n";
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     ofc_config *cfg = ofc_config_new();
     assert_int_equal(ofc_config_load_file(cfg, path, err, sizeof err), OFC_ERR_CONFIG);
-    assert_non_null(strstr(err, ":5:"));
-    assert_string_equal(ofc_config_get(cfg, "brokers"), "a:1,b:2");
+    assert_non_null(strstr(err, ":6:"));
+    assert_string_equal(ofc_config_get(cfg, "brokers"), "a:1,b:2"); /* the comment cut off */
     assert_int_equal(ofc_config_get_int(cfg, "history.points"), 50);
+    assert_string_equal(ofc_config_get(cfg, "client.id"), "ofc#1"); /* no space before it */
     unlink(path);
     assert_int_equal(ofc_config_load_file(cfg, "/nonexistent/ofc.conf", err, sizeof err),
                      OFC_ERR_IO);

@@ -304,6 +304,14 @@ ofc_err ofc_config_load_file(ofc_config *cfg, const char *path, char *errstr, si
         char *s = trim(line);
         if (!*s || *s == '#')
             continue;
+        /* A '#' after a space or tab starts a comment too (values such as passwords may hold a
+         * '#' of their own, just not after whitespace). */
+        for (char *h = s + 1; *h; h++)
+            if (*h == '#' && (h[-1] == ' ' || h[-1] == '\t')) {
+                *h = '\0';
+                s = trim(s);
+                break;
+            }
         char *eq = strchr(s, '=');
         if (!eq) {
             snprintf(errstr, errstr_size, "%s:%u: expected \"name = value\"", path, lineno);
