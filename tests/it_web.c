@@ -812,6 +812,24 @@ static void test_unsafe_start_is_refused(void **state)
     assert_int_equal(st, 1);
 }
 
+/* Without authentication (loopback only), a request must also name a loopback Host: a page on
+ * a rebinding name (evil.example resolving to 127.0.0.1) reads neither /metrics nor /session. */
+static void test_no_auth_wants_a_loopback_host(void **state)
+{
+    proc web;
+    char *argv[] = {OFC_BINARY, "web", "-b", G.boot, "--no-auth", "--listen", "127.0.0.1:0", NULL};
+    assert_true(proc_spawn(&web, argv, true, false));
+    char line[256];
+    assert_true(proc_read_line(&web, line, sizeof line, 20000));
+    int port = atoi(strrchr(line, ':') + 1);
+    assert_true(port > 0);
+    const char *evil = "Host: evil.example:8080\r\n";
+    assert_int_equal(http_request(port, "GET", "/metrics", evil, NULL, 10000, NULL, NULL), 403);
+    assert_int_equal(http_request(port, "GET", "/session", evil, NULL, 10000, NULL, NULL), 403);
+    assert_int_equal(http_request(port, "GET", "/metrics", NULL, NULL, 10000, NULL, NULL), 200);
+    assert_int_equal(proc_stop(&web, 10000), 0);
+}
+
 static void test_sigterm_closes_with_going_away(void **state)
 {
     ws_client c;
@@ -845,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_slow_client_gets_a_fresh_snapshot),
         cmocka_unit_test(test_removed_user_is_disconnected),
         cmocka_unit_test(test_unsafe_start_is_refused),
+        cmocka_unit_test(test_no_auth_wants_a_loopback_host),
         cmocka_unit_test(test_sigterm_closes_with_going_away),
     };
     int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -482,6 +482,13 @@ static int on_http(web_server *srv, struct lws *wsi, http_pss *pss, bool metrics
         const char *why;
         if (!metrics_vhost && !web_http__identify(srv, wsi, user, &role, &why))
             return respond_error(wsi, pss, 401, why);
+        /* Without authentication the dashboard's own /metrics is as private as /audit: a page
+         * elsewhere must not read it through a rebinding name (the metrics listener is an
+         * unrouted port for Prometheus, named by whatever host it scrapes). */
+        if (!metrics_vhost && !host_ok(srv, wsi)) {
+            refuse(srv, wsi, WEB_REFUSE_HOST, 403, "Host is not a loopback address");
+            return -1;
+        }
         return route_metrics(srv, wsi, pss);
     }
     if (metrics_vhost)

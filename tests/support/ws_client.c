@@ -326,8 +326,14 @@ int http_request(int port, const char *method, const char *path, const char *ext
     size_t blen = body ? strlen(body) : 0;
     size_t cap = 1024 + (extra_headers ? strlen(extra_headers) : 0) + blen;
     char *req = malloc(cap);
-    int n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n%s",
-                     method, path, port, extra_headers ? extra_headers : "");
+    /* extra_headers may bring a Host of its own (tests of the Host rules). */
+    bool own_host = extra_headers && (strncmp(extra_headers, "Host:", 5) == 0 ||
+                                      strstr(extra_headers, "\r\nHost:") != NULL);
+    char host[64] = "";
+    if (!own_host)
+        snprintf(host, sizeof host, "Host: 127.0.0.1:%d\r\n", port);
+    int n = snprintf(req, cap, "%s %s HTTP/1.1\r\n%sConnection: close\r\n%s", method, path, host,
+                     extra_headers ? extra_headers : "");
     if (body)
         n += snprintf(req + n, cap - (size_t)n, "Content-Length: %zu\r\n", blen);
     n += snprintf(req + n, cap - (size_t)n, "\r\n%s", body ? body : "");

@@ -67,8 +67,9 @@ void ws_client_feed(ws_client *c, const void *data, size_t len);
 int ws_client_next(ws_client *c, char **msg, size_t *len);
 
 /* One HTTP/1.1 request on a fresh connection (Connection: close). extra_headers holds whole
- * lines each ending in \r\n (or is NULL). Returns the status (-1 on failure); the response
- * headers and body are malloc'd into *headers and *body when those are not NULL. */
+ * lines each ending in \r\n (or is NULL); a Host line there replaces the default one. Returns the
+ * status (-1 on failure); the response headers and body are malloc'd into *headers and *body when
+ * those are not NULL. */
 int http_request(int port, const char *method, const char *path, const char *extra_headers,
                  const char *body, int timeout_ms, char **headers, char **resp_body);
 
