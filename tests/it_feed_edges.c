@@ -313,6 +313,23 @@ static void test_watch_escapes_what_the_wire_sends(void **state)
     assert_int_equal(proc_stop(&broker, 5000), 0);
 }
 
+/* A cluster without ofa_assets (the wrong cluster, a misspelt topic.assets) is not an empty
+ * plant: `ofc snapshot` says so and exits 3, so a script cannot take it for success. */
+static void test_snapshot_without_the_assets_topic_fails(void **state)
+{
+    proc broker;
+    char boot[256];
+    assert_true(proc_start_broker(&broker, OFC_BINARY, boot, sizeof boot, NULL));
+    char *bad[] = {OFC_BINARY, "snapshot", "-b", boot, "-X", "topic.assets=ofa_assetz", NULL};
+    int st;
+    free(proc_run(bad, NULL, 60000, &st));
+    assert_int_equal(st, 3);
+    char *good[] = {OFC_BINARY, "snapshot", "-b", boot, NULL};
+    free(proc_run(good, NULL, 60000, &st));
+    assert_int_equal(st, 0); /* an empty plant on a real OpenFactory topic is fine */
+    assert_int_equal(proc_stop(&broker, 5000), 0);
+}
+
 static void test_broker_bootstrap_file_and_clean_exit(void **state)
 {
     char dir[] = "/tmp/ofc-broker-XXXXXX", path[128], first[256], file[256];
@@ -354,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_deregistration_removes_assets),
         cmocka_unit_test(test_watch_prints_live_changes),
         cmocka_unit_test(test_watch_escapes_what_the_wire_sends),
+        cmocka_unit_test(test_snapshot_without_the_assets_topic_fails),
         cmocka_unit_test(test_broker_bootstrap_file_and_clean_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,7 @@ static void usage(FILE *out)
                  "  --timeout DURATION     give up if not caught up by then (default 60s)\n"
                  "  --allow-partial        on timeout print what was read (\"complete\": "
                  "false)\n" CLI_START_HELP CLI_COMMON_HELP
-                 "\nexit status: 0 ok, 1 error, 2 usage, 3 timed out\n");
+                 "\nexit status: 0 ok, 1 error, 2 usage, 3 timed out or no ofa_assets topic\n");
 }
 
 int cmd_snapshot(int argc, char **argv)
@@ -111,6 +111,16 @@ int cmd_snapshot(int argc, char **argv)
         jw_fini(&jw);
         if (rc == 0 && !st->caught_up)
             rc = 3;
+        /* No ofa_assets at all is not an empty plant but the wrong cluster or a misspelt name:
+         * say so, and do not let a script take it for success. */
+        if (st->topic_missing[OFC_FEED_ASSETS]) {
+            fprintf(stderr,
+                    "ofc snapshot: topic %s does not exist on this cluster: not an OpenFactory "
+                    "cluster, or topic.assets is misspelt\n",
+                    ofc_feed_topic_name(ps.feed, OFC_FEED_ASSETS));
+            if (rc == 0)
+                rc = 3;
+        }
     }
     plant_session_close(&ps);
 out:
