@@ -505,6 +505,25 @@ static void test_replay_cache_bound_raises_the_floor(void **state)
     ofc_verifier_destroy(v);
 }
 
+/* A target that cannot be an OpenFactory asset uuid (wire §4) is refused before signing. */
+static void test_sign_refuses_impossible_targets(void **state)
+{
+    const char *names[] = {"NewMode"}, *values[] = {"AUTO"};
+    const char *bad[] = {"", "bad.asset", "A|B", "A*", "A>B", "A\nB"};
+    ofc_signed_command cmd;
+    char err[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(ofc_command_sign(alice, bad[i], "SwitchMode", 1, names, values, "r", NOW,
+                                          &cmd, err, sizeof err),
+                         OFC_ERR_INVALID_ARG);
+        assert_non_null(strstr(err, "asset uuid"));
+    }
+    assert_int_equal(ofc_command_sign(alice, "TEMP-CTRL-001", "SwitchMode", 1, names, values, "r",
+                                      NOW, &cmd, err, sizeof err),
+                     OFC_OK);
+    ofc_signed_command_fini(&cmd);
+}
+
 /* The trust store grants command rights: a file others may write is refused, as ssh refuses
  * an authorized_keys anyone can edit. */
 static void test_trust_store_writable_by_others_is_refused(void **state)
@@ -686,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_audit_judges_each_command_at_its_time),
         cmocka_unit_test(test_trust_reload_follows_the_file),
         cmocka_unit_test(test_trust_store_writable_by_others_is_refused),
+        cmocka_unit_test(test_sign_refuses_impossible_targets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

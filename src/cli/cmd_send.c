@@ -241,6 +241,12 @@ int cmd_send(int argc, char **argv)
         fprintf(stderr, "ofc send: no delivery report: the command may still be delivered\n");
     if (st)
         print_result(st, json);
+    if (st && !ofc_cmd_state_final(st->state) && st->state < wait_for &&
+        st->state != OFC_CMD_PENDING && !cli_stop_requested())
+        fprintf(stderr,
+                "ofc send: %s within --timeout and no outcome: an upstream OpenFactory executor "
+                "reports none (use --wait echoed there); ofc sim and verifying executors do\n",
+                ofc_cmd_state_name(st->state));
     rc = !st                             ? 1
          : st->state == OFC_CMD_FAILED   ? 1
          : st->state == OFC_CMD_REJECTED ? 1

@@ -198,7 +198,9 @@ static bool target_ok(const char *t)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
             return false;
-    return true;
+    /* OpenFactory asset uuids never hold these (wire §4): '|' is ksqlDB's composite-key
+     * separator, and '.', '*', '>' are NATS subject tokens upstream. */
+    return strpbrk(t, ".*>|") == NULL;
 }
 
 void ofc_signed_command_fini(ofc_signed_command *cmd)
@@ -220,7 +222,9 @@ ofc_err ofc_command_sign(const ofc_op_key *key, const char *target, const char *
 
     memset(out, 0, sizeof *out);
     if (!target_ok(target) || !method_ok(method)) {
-        snprintf(errstr, errstr_size, "bad target asset or method name");
+        snprintf(errstr, errstr_size,
+                 "bad target asset or method name (an asset uuid is never empty and holds no "
+                 "'.', '*', '>', '|' or control character)");
         return OFC_ERR_INVALID_ARG;
     }
     if (arg_count > OFC_CMD_MAX_ARGS || !text_ok(reason ? reason : "", true)) {
