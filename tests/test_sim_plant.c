@@ -931,6 +931,53 @@ static void test_truth_reflects_last_values(void **state)
     plant_destroy(p);
 }
 
+/* With refresh_s, every asset publishes its registration, methods and UNS mapping again each
+ * period, so a console that starts after a size-capped log lost the registration learns it. */
+static void test_refresh_publishes_the_registration_again(void **state)
+{
+    (void)state;
+    char err[256];
+    plant_options o = {.devices = 6, .seed = 7, .rate = 50, .refresh_s = 10};
+    plant *p = plant_new(&o, err, sizeof err);
+    assert_non_null(p);
+    recs rs = {0};
+    plant_register(p, NOW, collect, &rs);
+    size_t from = rs.n;
+    plant_step(p, 1500, NOW + 30000000, collect, &rs); /* 30 s of plant time: 2 periods at least */
+    size_t methods = 0, types = 0, maps = 0;
+    for (size_t i = from; i < rs.n; i++) {
+        rec *c = &rs.v[i];
+        if (strcmp(c->key, "TEMP-CTRL-001") != 0)
+            continue;
+        if (c->topic == PLANT_TOPIC_UNS_MAP)
+            maps++;
+        if (c->topic != PLANT_TOPIC_ASSETS)
+            continue;
+        json_t *e = parse(c->value);
+        const char *type = json_string_value(field(e, "type"));
+        const char *id = json_string_value(field(e, "id"));
+        methods += type && strcmp(type, "Method") == 0;
+        types += id && strcmp(id, "AssetType") == 0;
+        json_decref(e);
+    }
+    assert_true(types >= 2);
+    assert_true(maps >= 2);
+    assert_true(methods >= 2);
+    recs_clear(&rs);
+    plant_destroy(p);
+
+    /* Without it (the default of plant_options), the registration is said once. */
+    p = make_plant(6, 7);
+    plant_register(p, NOW, collect, &rs);
+    from = rs.n;
+    plant_step(p, 1500, NOW + 30000000, collect, &rs);
+    for (size_t i = from; i < rs.n; i++)
+        if (strcmp(rs.v[i].key, "TEMP-CTRL-001") == 0 && rs.v[i].topic == PLANT_TOPIC_ASSETS)
+            assert_null(strstr(rs.v[i].value, "\"AssetType\""));
+    recs_clear(&rs);
+    plant_destroy(p);
+}
+
 static void test_deregister(void **state)
 {
     (void)state;
@@ -1105,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_writable_variables),
         cmocka_unit_test(test_invalid_envelopes_rejected),
         cmocka_unit_test(test_truth_reflects_last_values),
+        cmocka_unit_test(test_refresh_publishes_the_registration_again),
         cmocka_unit_test(test_deregister),
         cmocka_unit_test(test_determinism_by_seed),
         cmocka_unit_test(test_scales_to_thousands_of_assets),

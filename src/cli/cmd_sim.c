@@ -27,6 +27,7 @@ enum {
     OPT_DEREGISTER,
     OPT_TRUST,
     OPT_CONNECT_TIMEOUT,
+    OPT_REFRESH,
 };
 
 static void usage(FILE *out)
@@ -60,6 +61,9 @@ static void usage(FILE *out)
             "                         outcome is reported as the ofc_command_outcome attribute\n"
             "  --connect-timeout D    give up when Kafka does not answer within D at start\n"
             "                         (default 10s)\n"
+            "  --refresh D            publish every asset again (registration, methods, values)\n"
+            "                         every D of plant time (default 5m; 0 never), so consoles\n"
+            "                         started later learn it even from a size-capped log\n"
             "%s\n"
             "Stops cleanly on SIGINT/SIGTERM (exit 0); exits 1 if Kafka is unreachable, a record\n"
             "could not be delivered or the truth file could not be written.\n",
@@ -104,6 +108,7 @@ int cmd_sim(int argc, char **argv)
         {"deregister-on-exit", no_argument, NULL, OPT_DEREGISTER},
         {"trust", required_argument, NULL, OPT_TRUST},
         {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+        {"refresh", required_argument, NULL, OPT_REFRESH},
         {NULL, 0, NULL, 0},
     };
     sim_run_options o = {
@@ -111,6 +116,7 @@ int cmd_sim(int argc, char **argv)
         .seed = 1,
         .rate = 50.0,
         .connect_timeout_us = 10 * 1000000LL,
+        .refresh_s = 300,
         .stop_requested = cli_stop_requested,
     };
     cli_ctx ctx;
@@ -164,6 +170,15 @@ int cmd_sim(int argc, char **argv)
             if (!parse_duration("--connect-timeout", optarg, &o.connect_timeout_us))
                 goto out;
             break;
+        case OPT_REFRESH: {
+            int64_t us;
+            if (strcmp(optarg, "0") == 0)
+                us = 0;
+            else if (!parse_duration("--refresh", optarg, &us))
+                goto out;
+            o.refresh_s = (double)us / 1e6;
+            break;
+        }
         default: usage(stderr); goto out;
         }
     }

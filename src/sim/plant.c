@@ -397,6 +397,7 @@ plant *plant_new(const plant_options *opts, char *errstr, size_t errstr_size)
     p->seed = opts->seed;
     sim_rng_seed(&p->rng, opts->seed);
     p->dt = 1.0 / (opts->rate > 0.0 ? opts->rate : 1000.0);
+    p->refresh_s = opts->refresh_s > 0.0 ? opts->refresh_s : 0.0;
     /* mtc2kafka's instanceID header is the agent's start time; derive one from the seed. */
     snprintf(p->instance_id, sizeof p->instance_id, "%" PRIu64,
              (uint64_t)1700000000 + opts->seed % 100000000);
@@ -421,6 +422,10 @@ plant *plant_new(const plant_options *opts, char *errstr, size_t errstr_size)
         }
     }
     p->n_assets = ai;
+    /* Staggered, so the plant's refreshes spread over a whole period instead of bursting. */
+    for (size_t i = 0; p->refresh_s > 0.0 && i < p->n_assets; i++)
+        plant__timer_push(p, p->refresh_s * (1.0 + (double)i / (double)p->n_assets), i, 0,
+                          SIM_TIMER_REFRESH, 0);
 
     size_t cap = 16;
     while (cap < 2 * p->n_assets)
@@ -577,6 +582,20 @@ static void alarm_fire(plant *p, const sim_timer *t)
     }
 }
 
+/* Publish an asset again (plant_options.refresh_s): its UNS mapping now, then every item but
+ * the last command outcome through the queue, even while it is off line (what an off-line device
+ * does not send is masked when written). */
+static void refresh(plant *p, size_t ai)
+{
+    sim_asset *a = &p->assets[ai];
+    if (a->uns_id)
+        plant__emit_uns_map(p, a, true);
+    for (size_t i = 0; i < a->n_items; i++)
+        if (a->items[i].desc->beh != SIM_BEH_OUTCOME)
+            plant__queue(p, a, i, true);
+    plant__timer_push(p, p->vt + p->refresh_s, ai, 0, SIM_TIMER_REFRESH, 0);
+}
+
 static void fire_timers(plant *p)
 {
     while (p->n_timers && p->timers[0].due <= p->vt) {
@@ -585,6 +604,7 @@ static void fire_timers(plant *p)
         switch (t.what) {
         case SIM_TIMER_OUTAGE: outage(p, t.asset); break;
         case SIM_TIMER_ALARM: alarm_fire(p, &t); break;
+        case SIM_TIMER_REFRESH: refresh(p, t.asset); break;
         case SIM_TIMER_READ: {
             sim_item *mode = plant__item(a, "simulation_mode");
             if (!a->down && strcmp(mode->cur.s, "AUTOMATIC") == 0)

@@ -64,6 +64,10 @@ typedef struct plant_options {
     /* Virtual records per second: the virtual clock advances 1/rate s per ofa_assets record.
      * Give the real pacing rate so plant time runs like wall time; <= 0 means 1000. */
     double rate;
+    /* Every refresh_s virtual seconds each asset publishes what it is again (registration, UNS
+     * mapping, methods, current values): a console that starts after a size-capped log dropped
+     * the registration (the embedded broker keeps 5 MiB a partition) still learns it. 0 = never. */
+    double refresh_s;
 } plant_options;
 
 /* Largest --assets accepted. */

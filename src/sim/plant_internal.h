@@ -192,7 +192,7 @@ typedef struct sim_timer {
     uint8_t alarm;
 } sim_timer;
 
-enum { SIM_TIMER_OUTAGE = 1, SIM_TIMER_ALARM, SIM_TIMER_READ };
+enum { SIM_TIMER_OUTAGE = 1, SIM_TIMER_ALARM, SIM_TIMER_READ, SIM_TIMER_REFRESH };
 
 typedef struct sim_pending {
     uint32_t asset;
@@ -202,7 +202,8 @@ typedef struct sim_pending {
 struct plant {
     sim_rng rng;
     uint64_t seed;
-    double dt; /* virtual seconds per ofa_assets record */
+    double dt;        /* virtual seconds per ofa_assets record */
+    double refresh_s; /* plant_options.refresh_s */
     double vt;
     sim_asset *assets;
     size_t n_assets;

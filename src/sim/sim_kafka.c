@@ -437,7 +437,10 @@ int sim_kafka_run(const ofc_config *cfg, const sim_run_options *opts)
     sk.topics[PLANT_TOPIC_DOCKER] = "docker_services_topic";
     sk.topics[PLANT_TOPIC_UNS_MAP] = ofc_config_get(cfg, "topic.uns_map");
 
-    plant_options po = {.devices = opts->devices, .seed = opts->seed, .rate = opts->rate};
+    plant_options po = {.devices = opts->devices,
+                        .seed = opts->seed,
+                        .rate = opts->rate,
+                        .refresh_s = opts->refresh_s};
     sk.plant = plant_new(&po, errstr, sizeof errstr);
     if (!sk.plant) {
         ofc_log_error("sim: %s", errstr);

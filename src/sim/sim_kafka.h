@@ -20,6 +20,7 @@ typedef struct sim_run_options {
     size_t devices;               /* --assets */
     uint64_t seed;                /* --seed */
     double rate;                  /* --rate: ofa_assets records/s; 0 = as fast as possible */
+    double refresh_s;             /* --refresh: publish every asset again this often; 0 never */
     uint64_t count;               /* --count: stop after this many ofa_assets records; 0 = never */
     int64_t duration_us;          /* --duration; 0 = until stopped */
     const char *truth_path;       /* --truth-file or NULL */
