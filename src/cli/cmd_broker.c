@@ -154,6 +154,19 @@ int cmd_broker(int argc, char **argv)
         goto out;
     }
 
+    /* Arguments first: a cluster started and destroyed at once for a typo is slow to stop. */
+    for (size_t i = 0; i < extra_count; i++) {
+        int parts = 1;
+        const char *colon = strrchr(extra[i], ':');
+        size_t len = colon ? (size_t)(colon - extra[i]) : strlen(extra[i]);
+        if (len == 0 || len >= 256 || (colon && !parse_count(colon + 1, 10000, &parts))) {
+            fprintf(stderr, "ofc broker: --topic expects NAME[:PARTITIONS], got \"%s\"\n",
+                    extra[i]);
+            rc = 2;
+            goto out;
+        }
+    }
+
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
@@ -184,14 +197,8 @@ int cmd_broker(int argc, char **argv)
         int parts = 1;
         const char *colon = strrchr(extra[i], ':');
         size_t len = colon ? (size_t)(colon - extra[i]) : strlen(extra[i]);
-        if (len == 0 || len >= sizeof name || (colon && !parse_count(colon + 1, 10000, &parts))) {
-            fprintf(stderr, "ofc broker: --topic expects NAME[:PARTITIONS], got \"%s\"\n",
-                    extra[i]);
-            rd_kafka_mock_cluster_destroy(mcluster);
-            rd_kafka_destroy(rk);
-            rc = 2;
-            goto out;
-        }
+        if (colon)
+            parse_count(colon + 1, 10000, &parts); /* checked above */
         memcpy(name, extra[i], len);
         name[len] = '\0';
         rd_kafka_mock_topic_create(mcluster, name, parts, 1);
