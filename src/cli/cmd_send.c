@@ -239,6 +239,9 @@ int cmd_send(int argc, char **argv)
     }
     if (st && st->state == OFC_CMD_PENDING)
         fprintf(stderr, "ofc send: no delivery report: the command may still be delivered\n");
+    if (st && st->state == OFC_CMD_FAILED && !ofc_feed_get_status(ps.feed)->ever_connected)
+        fprintf(stderr, "ofc send: no broker answered at %s: the command was not sent\n",
+                ofc_config_get(ctx.cfg, "brokers"));
     if (st)
         print_result(st, json);
     if (st && !ofc_cmd_state_final(st->state) && st->state < wait_for &&
