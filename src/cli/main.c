@@ -44,8 +44,13 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            /* getopt names the program in its messages: "ofc sim: unrecognized option ..." */
+            char name[64];
+            snprintf(name, sizeof name, "ofc %s", commands[i].name);
+            argv[1] = name;
             return commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "ofc: unknown command \"%s\"\n\n", argv[1]);
     usage(stderr);
     return 2;
