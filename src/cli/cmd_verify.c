@@ -1,5 +1,11 @@
 /* ofc verify: check OpenFactory command records against a trust store, from Kafka or stdin, and
- * print one verdict per command. The gateway's or auditor's view of who asked for what. */
+ * print one verdict per command. The gateway's or auditor's view of who asked for what.
+ *
+ * --json prints the audit's NDJSON (ofc_audit_write_json), and --stdin takes that form back, as
+ * well as kcat's key<TAB>record lines: an export of the TUI, the web or this command is judged
+ * again at the Kafka time and with the UNS path it carries. Upstream's empty <method>_CMD
+ * start-up records are not commands: they are counted, not listed. */
+#include "audit.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "json_writer.h"
@@ -7,10 +13,13 @@
 #include "timeutil.h"
 #include "trust_store.h"
 #include "verifier.h"
+#include "xmalloc.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct verify_ctx {
     ofc_verifier *verifier;
@@ -18,64 +27,87 @@ typedef struct verify_ctx {
     bool json;
     bool at_record_time; /* judge the time window at the record's Kafka time (audit) */
     uint64_t counts[OFC_VERDICT__COUNT];
+    uint64_t skipped_empty; /* upstream's empty <method>_CMD start-up records (wire §6.2) */
+    uint64_t skipped_lines; /* stdin lines that hold no record to judge */
+    bool warned_no_uns, warned_order;
+    int64_t window_us; /* the verifier's, to tell lines given out of time order */
+    int64_t latest_us; /* the latest Kafka time of export lines so far */
     json_writer jw;
 } verify_ctx;
 
-static void report(verify_ctx *vc, ofc_verdict v, const ofc_command_info *info,
-                   const ofc_origin *origin)
+/* Where a record came from and what the verdict depended on besides the record itself. */
+typedef struct judged_at {
+    const char *uns;          /* the target's UNS path, for uns= policies */
+    int64_t now_us;           /* the verifier's clock */
+    int64_t kafka_time_us;    /* the record's Kafka time, for the export (0: now_us) */
+    const ofc_origin *origin; /* partition and offset; NULL when unknown */
+} judged_at;
+
+/* The record's ID and whether its VALUE is an empty string, read leniently (any key case) for
+ * records the verifier could not read as commands. */
+static void peek_record(const void *value, size_t len, char *id, size_t id_size, bool *empty)
+{
+    *id = '\0';
+    *empty = false;
+    json_t *doc = json_loadb(value, len, 0, NULL);
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v)
+    {
+        if (strcasecmp(k, "ID") == 0 && json_is_string(v))
+            snprintf(id, id_size, "%s", json_string_value(v));
+        if (strcasecmp(k, "VALUE") == 0 && json_is_string(v)) {
+            const char *t = json_string_value(v);
+            *empty = t[strspn(t, " \t\r\n")] == '\0';
+        }
+    }
+    json_decref(doc);
+}
+
+static void report(verify_ctx *vc, ofc_verdict v, const ofc_command_info *info, const void *key,
+                   size_t key_len, const void *value, size_t value_len, const char *id,
+                   const judged_at *at)
 {
     vc->counts[v]++;
-    char ts[40] = "-";
-    if (info->timestamp_us)
-        ofc_time_format_iso(info->timestamp_us, 3, ts, sizeof ts);
+    /* A record whose envelope could not be read still has a target (its key) and an ID. */
+    char target[160] = "-", method[160] = "-";
+    if (info->target)
+        snprintf(target, sizeof target, "%s", info->target);
+    else if (key && key_len)
+        snprintf(target, sizeof target, "%.*s", (int)(key_len < 159 ? key_len : 159),
+                 (const char *)key);
+    if (info->method)
+        snprintf(method, sizeof method, "%s", info->method);
+    else if (id && *id)
+        snprintf(method, sizeof method, "%s", id);
     if (!vc->json) {
+        char ts[40] = "-";
+        if (info->timestamp_us)
+            ofc_time_format_iso(info->timestamp_us, 3, ts, sizeof ts);
         printf("%s %s %s %s %s %s", ts, ofc_verdict_name(v), info->sender ? info->sender : "-",
-               info->target ? info->target : "-", info->method ? info->method : "-",
-               info->correlation_id ? info->correlation_id : "-");
+               target, method, info->correlation_id ? info->correlation_id : "-");
         if (v == OFC_VERDICT_POLICY_DENIED)
             printf(" (%s)", ofc_policy_str(info->policy));
         if (info->reason && *info->reason)
             printf(" reason=\"%s\"", info->reason);
+        if (at->origin && at->origin->partition >= 0)
+            printf(" partition=%d offset=%lld", (int)at->origin->partition,
+                   (long long)at->origin->offset);
         printf("\n");
-        return;
+    } else {
+        /* The audit's own form, so that this output can be checked again with --stdin. */
+        ofc_audit_entry e;
+        ofc_audit_entry_init(&e, key, key_len, value, value_len, v, info, at->uns,
+                             at->kafka_time_us ? at->kafka_time_us : at->now_us, at->origin);
+        if (!e.method && strcmp(method, "-") != 0)
+            e.method = xstrdup(method);
+        jw_reset(&vc->jw);
+        ofc_audit_write_json(&e, &vc->jw);
+        printf("%s\n", vc->jw.buf);
+        ofc_audit_entry_fini(&e);
     }
-    json_writer *jw = &vc->jw;
-    jw_reset(jw);
-    jw_object_begin(jw);
-    jw_key(jw, "verdict");
-    jw_string(jw, ofc_verdict_name(v));
-    jw_key(jw, "why");
-    jw_string(jw,
-              v == OFC_VERDICT_POLICY_DENIED ? ofc_policy_str(info->policy) : ofc_verdict_str(v));
-#define STR_FIELD(name, val) \
-    jw_key(jw, name);        \
-    if (val)                 \
-        jw_string(jw, val);  \
-    else                     \
-        jw_null(jw)
-    STR_FIELD("operator", info->sender);
-    STR_FIELD("key_id", info->key_id);
-    STR_FIELD("target", info->target);
-    STR_FIELD("method", info->method);
-    STR_FIELD("correlation_id", info->correlation_id);
-    STR_FIELD("timestamp", info->timestamp);
-    STR_FIELD("reason", info->reason);
-#undef STR_FIELD
-    jw_key(jw, "arguments");
-    jw_object_begin(jw);
-    for (size_t i = 0; i < info->arg_count; i++) {
-        jw_key(jw, info->arg_names[i]);
-        jw_string(jw, info->arg_values[i]);
-    }
-    jw_object_end(jw);
-    if (origin) {
-        jw_key(jw, "partition");
-        jw_int(jw, origin->partition);
-        jw_key(jw, "offset");
-        jw_int(jw, origin->offset);
-    }
-    jw_object_end(jw);
-    printf("%s\n", jw->buf);
+    /* One line at a time even into a file or a pipe: --follow is read while it runs. */
+    fflush(stdout);
 }
 
 static bool looks_like_command(const void *value, size_t len)
@@ -86,6 +118,28 @@ static bool looks_like_command(const void *value, size_t len)
         if (s[i] == '_' && memcmp(s + i, "_CMD\"", 5) == 0)
             return true;
     return false;
+}
+
+static void judge(verify_ctx *vc, const void *key, size_t key_len, const void *value,
+                  size_t value_len, const judged_at *at)
+{
+    if (!looks_like_command(value, value_len))
+        return;
+    ofc_command_info info;
+    ofc_verdict v = ofc_verifier_check(vc->verifier, key, key_len, value, value_len, at->uns,
+                                       at->now_us, &info);
+    if (v == OFC_VERDICT_NOT_COMMAND)
+        return;
+    char id[160] = "";
+    if (!info.method) {
+        bool empty;
+        peek_record(value, value_len, id, sizeof id, &empty);
+        if (empty && v == OFC_VERDICT_BAD_ENVELOPE) {
+            vc->skipped_empty++; /* upstream's start-up record, not a command (wire §11.4) */
+            return;
+        }
+    }
+    report(vc, v, &info, key, key_len, value, value_len, id, at);
 }
 
 static void on_record(void *opaque, const void *key, size_t key_len, const void *value,
@@ -102,14 +156,10 @@ static void on_record(void *opaque, const void *key, size_t key_len, const void 
         const ofc_asset *a = ofc_model_find_asset(vc->model, uuid);
         uns = a ? ofc_asset_uns_id(a) : NULL;
     }
-    int64_t now = vc->at_record_time && origin->timestamp_ms > 0 ? origin->timestamp_ms * 1000
-                                                                 : ofc_time_now_us();
-    ofc_command_info info;
-    ofc_verdict v =
-        ofc_verifier_check(vc->verifier, key, key_len, value, value_len, uns, now, &info);
-    if (v == OFC_VERDICT_NOT_COMMAND)
-        return;
-    report(vc, v, &info, origin);
+    int64_t kafka_us = origin->timestamp_ms > 0 ? origin->timestamp_ms * 1000 : 0;
+    judged_at at = {uns, vc->at_record_time && kafka_us ? kafka_us : ofc_time_now_us(), kafka_us,
+                    origin};
+    judge(vc, key, key_len, value, value_len, &at);
 }
 
 static void usage(FILE *out)
@@ -121,14 +171,21 @@ static void usage(FILE *out)
         "trust store and print one verdict each: valid, or the reason it is not (unsigned,\n"
         "unknown_key, key_not_bound, bad_signature, expired, replayed, policy_denied, ...).\n"
         "From Kafka the time window is judged at each record's Kafka time, so an old log can\n"
-        "be audited; UNS paths for uns= policies come from asset_to_uns_map_topic.\n\n"
+        "be audited; UNS paths for uns= policies come from asset_to_uns_map_topic. Empty\n"
+        "<method>_CMD records (VALUE \"\", written by upstream at start-up) are not commands:\n"
+        "they are not listed but counted in the summary as skipped_empty=N.\n\n"
         "options:\n"
         "  --trust FILE           the trust store (docs/command-signing.md)\n"
-        "  --stdin                read records as kcat -K'\\t' prints them: key<TAB>value per\n"
-        "                         line, judged at the current time\n"
+        "  --stdin                read lines from stdin, each either an audit export line (the\n"
+        "                         NDJSON of --json, the console's :save, the web's GET /audit):\n"
+        "                         judged again at the Kafka time and with the UNS path it\n"
+        "                         carries; or key<TAB>record as kcat -K'\\t' prints them,\n"
+        "                         judged at the current time. Replays are found across lines;\n"
+        "                         give export lines oldest first, as they are exported.\n"
         "  --follow               keep verifying new commands until interrupted\n"
         "  --window DURATION      oldest accepted command age (default 120s)\n"
-        "  --json                 one JSON object per command\n" CLI_START_HELP CLI_COMMON_HELP
+        "  --json                 one JSON object per command, in the audit's export form\n"
+        "                         (verifiable again with --stdin)\n" CLI_START_HELP CLI_COMMON_HELP
         "\nA summary of verdict counts goes to stderr. exit status: 0 done, 1 error, 2 usage\n");
 }
 
@@ -143,7 +200,68 @@ static void print_summary(const verify_ctx *vc)
             any = true;
         }
     }
-    fprintf(stderr, "%s\n", any ? "" : " no commands");
+    if (!any)
+        fprintf(stderr, " no commands");
+    if (vc->skipped_empty)
+        fprintf(stderr, " skipped_empty=%llu", (unsigned long long)vc->skipped_empty);
+    if (vc->skipped_lines)
+        fprintf(stderr, " skipped_lines=%llu", (unsigned long long)vc->skipped_lines);
+    fprintf(stderr, "\n");
+}
+
+/* One line of an audit export (ofc_audit_write_json: the TUI's :save, GET /audit?format=ndjson,
+ * ofc verify --json): the record is judged again at the Kafka time the export carries, with the
+ * UNS path the audit used, so a command valid then is valid now, and a changed record is not.
+ * Returns false if the line is not such an object. */
+static bool judge_export_line(verify_ctx *vc, const char *line, size_t n)
+{
+    json_t *doc = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL);
+    json_t *record = json_object_get(doc, "record");
+    if (!json_is_object(doc) || !record) {
+        json_decref(doc);
+        return false;
+    }
+    const char *target = json_string_value(json_object_get(doc, "target"));
+    json_t *kt = json_object_get(doc, "kafka_time_us");
+    const char *iso = json_string_value(json_object_get(doc, "time"));
+    int64_t when = 0;
+    if (json_is_integer(kt))
+        when = (int64_t)json_integer_value(kt);
+    else if (iso && !ofc_time_parse(iso, strlen(iso), &when))
+        when = 0;
+    if (!json_is_string(record) || !target || when <= 0) {
+        fprintf(stderr, "ofc verify: an export line without %s was skipped\n",
+                !json_is_string(record) ? "its record (too large to keep?)"
+                : !target               ? "a target"
+                                        : "a Kafka time");
+        vc->skipped_lines++;
+        json_decref(doc);
+        return true;
+    }
+    json_t *uns = json_object_get(doc, "uns");
+    if (!uns && !vc->warned_no_uns) {
+        fprintf(stderr, "ofc verify: export lines without \"uns\" (an older export): uns= "
+                        "policies are judged without the target's UNS path\n");
+        vc->warned_no_uns = true;
+    }
+    /* The replay cache forgets ids by the clock and then refuses anything older (verifier.h), so
+     * a line far older than one before it could come back expired: say why. */
+    if (when < vc->latest_us - vc->window_us && !vc->warned_order) {
+        fprintf(stderr, "ofc verify: export lines are out of time order by more than the window; "
+                        "give them oldest first, as exported, or older ones may say expired\n");
+        vc->warned_order = true;
+    }
+    if (when > vc->latest_us)
+        vc->latest_us = when;
+    json_t *part = json_object_get(doc, "partition"), *off = json_object_get(doc, "offset");
+    ofc_origin origin = {OFC_ORIGIN_STREAM,
+                         json_is_integer(part) ? (int32_t)json_integer_value(part) : -1,
+                         json_is_integer(off) ? (int64_t)json_integer_value(off) : -1, when / 1000};
+    judged_at at = {json_string_value(uns), when, when, &origin};
+    const char *rec = json_string_value(record);
+    judge(vc, target, strlen(target), rec, json_string_length(record), &at);
+    json_decref(doc);
+    return true;
 }
 
 static int verify_stdin(verify_ctx *vc)
@@ -154,13 +272,23 @@ static int verify_stdin(verify_ctx *vc)
     while ((n = getline(&line, &cap, stdin)) > 0) {
         if (line[n - 1] == '\n')
             line[--n] = '\0';
+        if (n && line[n - 1] == '\r')
+            line[--n] = '\0';
+        size_t lead = strspn(line, " \t");
+        if (lead == (size_t)n)
+            continue; /* blank */
+        if (line[lead] == '{' && judge_export_line(vc, line, (size_t)n))
+            continue;
         char *tab = memchr(line, '\t', (size_t)n);
         if (!tab) {
-            fprintf(stderr, "ofc verify: a line without key<TAB>value was skipped\n");
+            fprintf(stderr, "ofc verify: a line that is neither an audit export line nor "
+                            "key<TAB>record was skipped\n");
+            vc->skipped_lines++;
             continue;
         }
         ofc_origin origin = {OFC_ORIGIN_STREAM, -1, -1, 0};
-        on_record(vc, line, (size_t)(tab - line), tab + 1, (size_t)(n - (tab - line) - 1), &origin);
+        judged_at at = {NULL, ofc_time_now_us(), 0, &origin};
+        judge(vc, line, (size_t)(tab - line), tab + 1, (size_t)(n - (tab - line) - 1), &at);
     }
     free(line);
     return 0;
@@ -224,6 +352,7 @@ int cmd_verify(int argc, char **argv)
         goto out;
     }
     vc.verifier = ofc_verifier_new(trust, &vopts);
+    vc.window_us = vopts.window_us ? vopts.window_us : 120 * 1000000LL;
     jw_init(&vc.jw);
     if (from_stdin) {
         rc = verify_stdin(&vc);

@@ -17,7 +17,7 @@ struct ofc_audit {
     void *fn_opaque;
 };
 
-static void entry_free(ofc_audit_entry *e)
+void ofc_audit_entry_fini(ofc_audit_entry *e)
 {
     free(e->target);
     free(e->method);
@@ -32,6 +32,7 @@ static void entry_free(ofc_audit_entry *e)
     }
     free(e->arg_names);
     free(e->arg_values);
+    free(e->uns);
     free(e->record);
     memset(e, 0, sizeof *e);
 }
@@ -59,7 +60,7 @@ void ofc_audit_destroy(ofc_audit *a)
     if (!a)
         return;
     for (size_t i = 0; i < a->count; i++)
-        entry_free(&a->ring[(a->head + i) % a->cap]);
+        ofc_audit_entry_fini(&a->ring[(a->head + i) % a->cap]);
     free(a->ring);
     ofc_verifier_destroy(a->verifier);
     ofc_trust_destroy(a->empty_trust);
@@ -91,6 +92,41 @@ static bool is_command_record(const char *v, size_t len)
     return false;
 }
 
+bool ofc_audit_skips(ofc_verdict v, const ofc_command_info *info)
+{
+    if (v == OFC_VERDICT_NOT_COMMAND || v == OFC_VERDICT_BAD_RECORD)
+        return true; /* not a command record after all (or not one anybody can read) */
+    return info->method == NULL && v != OFC_VERDICT_OVERSIZED;
+}
+
+void ofc_audit_entry_init(ofc_audit_entry *e, const void *key, size_t key_len, const void *value,
+                          size_t value_len, ofc_verdict v, const ofc_command_info *info,
+                          const char *uns_id, int64_t when_us, const ofc_origin *origin)
+{
+    memset(e, 0, sizeof *e);
+    e->kafka_time_us = when_us;
+    e->partition = origin ? origin->partition : -1;
+    e->offset = origin ? origin->offset : -1;
+    e->verdict = v;
+    e->policy = info->policy;
+    e->target = key ? xstrndup(key, key_len) : NULL;
+    e->method = dup_or_null(info->method);
+    e->correlation_id = dup_or_null(info->correlation_id);
+    e->sender = dup_or_null(info->sender);
+    e->key_id = dup_or_null(info->key_id);
+    e->reason = dup_or_null(info->reason);
+    e->timestamp = dup_or_null(info->timestamp);
+    e->arg_count = info->arg_count;
+    e->arg_names = xcalloc(info->arg_count ? info->arg_count : 1, sizeof *e->arg_names);
+    e->arg_values = xcalloc(info->arg_count ? info->arg_count : 1, sizeof *e->arg_values);
+    for (size_t i = 0; i < info->arg_count; i++) {
+        e->arg_names[i] = xstrdup(info->arg_names[i]);
+        e->arg_values[i] = xstrdup(info->arg_values[i]);
+    }
+    e->uns = dup_or_null(uns_id);
+    e->record = value && value_len <= 65536 ? xstrndup(value, value_len) : NULL;
+}
+
 void ofc_audit_add_record(ofc_audit *a, const void *key, size_t key_len, const void *value,
                           size_t value_len, const ofc_origin *origin)
 {
@@ -109,38 +145,16 @@ void ofc_audit_add_record(ofc_audit *a, const void *key, size_t key_len, const v
     ofc_command_info info;
     ofc_verdict v =
         ofc_verifier_check(a->verifier, key, key_len, value, value_len, uns, when, &info);
-    if (v == OFC_VERDICT_NOT_COMMAND || v == OFC_VERDICT_BAD_RECORD)
-        return; /* not a command record after all (or not one anybody can read) */
-    if (info.method == NULL && v != OFC_VERDICT_OVERSIZED)
+    if (ofc_audit_skips(v, &info))
         return;
 
     if (a->count == a->cap) {
-        entry_free(&a->ring[a->head]);
+        ofc_audit_entry_fini(&a->ring[a->head]);
         a->head = (a->head + 1) % a->cap;
         a->count--;
     }
     ofc_audit_entry *e = &a->ring[(a->head + a->count) % a->cap];
-    memset(e, 0, sizeof *e);
-    e->kafka_time_us = when;
-    e->partition = origin ? origin->partition : -1;
-    e->offset = origin ? origin->offset : -1;
-    e->verdict = v;
-    e->policy = info.policy;
-    e->target = key ? xstrndup(key, key_len) : NULL;
-    e->method = dup_or_null(info.method);
-    e->correlation_id = dup_or_null(info.correlation_id);
-    e->sender = dup_or_null(info.sender);
-    e->key_id = dup_or_null(info.key_id);
-    e->reason = dup_or_null(info.reason);
-    e->timestamp = dup_or_null(info.timestamp);
-    e->arg_count = info.arg_count;
-    e->arg_names = xcalloc(info.arg_count ? info.arg_count : 1, sizeof *e->arg_names);
-    e->arg_values = xcalloc(info.arg_count ? info.arg_count : 1, sizeof *e->arg_values);
-    for (size_t i = 0; i < info.arg_count; i++) {
-        e->arg_names[i] = xstrdup(info.arg_names[i]);
-        e->arg_values[i] = xstrdup(info.arg_values[i]);
-    }
-    e->record = value_len <= 65536 ? xstrndup(value, value_len) : NULL;
+    ofc_audit_entry_init(e, key, key_len, value, value_len, v, &info, uns, when, origin);
     a->count++;
     if (a->fn)
         a->fn(a->fn_opaque, e);
@@ -220,6 +234,8 @@ void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw)
                                                           : ofc_verdict_str(e->verdict));
     jw_key(jw, "time");
     jw_string(jw, when);
+    jw_key(jw, "kafka_time_us");
+    jw_int(jw, e->kafka_time_us);
     str_or_null(jw, "operator", e->sender);
     str_or_null(jw, "key_id", e->key_id);
     str_or_null(jw, "target", e->target);
@@ -238,6 +254,7 @@ void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw)
     jw_int(jw, e->partition);
     jw_key(jw, "offset");
     jw_int(jw, e->offset);
+    str_or_null(jw, "uns", e->uns);
     str_or_null(jw, "record", e->record);
     jw_object_end(jw);
 }

@@ -6,7 +6,12 @@
  * Each is judged by the verifier at the record's own Kafka time (an old command is judged as of
  * when it was sent, not as expired today). Without a trust store every signed command shows as
  * unknown_key and unsigned ones as unsigned: the status is still true. The raw record is kept so
- * an NDJSON export carries the signature for anyone to re-verify.
+ * an NDJSON export carries the signature for anyone to re-verify, with the two things the
+ * verdict depended on besides the record: the Kafka time it was judged at and the target's UNS
+ * path (for uns= policies). `ofc verify --stdin` judges an export line again with exactly those.
+ *
+ * Not listed: `_CMD` records with no readable envelope, such as the empty ones upstream writes at
+ * start-up (wire §6.2, §11.4); ofc_audit_skips() says which.
  */
 #ifndef OFC_AUDIT_H
 #define OFC_AUDIT_H
@@ -22,7 +27,7 @@
 #include <stdint.h>
 
 typedef struct ofc_audit_entry {
-    int64_t kafka_time_us; /* when the record was written (Kafka timestamp) */
+    int64_t kafka_time_us; /* when the record was written (Kafka timestamp), the verdict's clock */
     int32_t partition;
     int64_t offset;
     ofc_verdict verdict;
@@ -30,8 +35,22 @@ typedef struct ofc_audit_entry {
     char *target, *method, *correlation_id, *sender, *key_id, *reason, *timestamp;
     size_t arg_count;
     char **arg_names, **arg_values;
+    char *uns;    /* the target's UNS path the verdict used; NULL if unmapped then */
     char *record; /* the record as read (JSON), signature included */
 } ofc_audit_entry;
+
+/* Fill e from one check: key and value are the record, v and info what ofc_verifier_check
+ * returned for it, uns_id the UNS path and when_us the clock it was given; origin may be NULL.
+ * e gets its own copies; release them with ofc_audit_entry_fini(). For tools that judge records
+ * themselves and export them in the audit's form (`ofc verify --json`). */
+void ofc_audit_entry_init(ofc_audit_entry *e, const void *key, size_t key_len, const void *value,
+                          size_t value_len, ofc_verdict v, const ofc_command_info *info,
+                          const char *uns_id, int64_t when_us, const ofc_origin *origin);
+void ofc_audit_entry_fini(ofc_audit_entry *e);
+
+/* Whether the audit leaves out a record so judged: not a command, or a `_CMD` record whose
+ * envelope could not be read at all (upstream's empty start-up records among them). */
+bool ofc_audit_skips(ofc_verdict v, const ofc_command_info *info);
 
 typedef struct ofc_audit ofc_audit;
 typedef void (*ofc_audit_fn)(void *opaque, const ofc_audit_entry *entry);
@@ -60,7 +79,8 @@ const char *ofc_audit_status(const ofc_audit_entry *e);
 /* Filters: NULL or 0 matches all. operator and asset match exactly; times are Kafka times. */
 bool ofc_audit_matches(const ofc_audit_entry *e, const char *operator_id, const char *asset,
                        int64_t since_us, int64_t until_us);
-/* One NDJSON object: status, verdict, who, what, why, when, where, and the raw record. */
+/* One NDJSON object: status, verdict, who, what, why, when (time, kafka_time_us), where
+ * (partition, offset, uns) and the raw record. */
 void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw);
 
 #endif
