@@ -84,12 +84,20 @@ static void report(verify_ctx *vc, ofc_verdict v, const ofc_command_info *info, 
         char ts[40] = "-";
         if (info->timestamp_us)
             ofc_time_format_iso(info->timestamp_us, 3, ts, sizeof ts);
-        printf("%s %s %s %s %s %s", ts, ofc_verdict_name(v), info->sender ? info->sender : "-",
-               target, method, info->correlation_id ? info->correlation_id : "-");
+        /* Sender, target, method, id and reason come from the wire: escaped (cli_common.h). */
+        const char *words[] = {info->sender ? info->sender : "-", target, method,
+                               info->correlation_id ? info->correlation_id : "-"};
+        printf("%s %s", ts, ofc_verdict_name(v));
+        for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+            fputc(' ', stdout);
+            cli_put_wire_text(stdout, words[w], false);
+        }
         if (v == OFC_VERDICT_POLICY_DENIED)
             printf(" (%s)", ofc_policy_str(info->policy));
-        if (info->reason && *info->reason)
-            printf(" reason=\"%s\"", info->reason);
+        if (info->reason && *info->reason) {
+            fputs(" reason=", stdout);
+            cli_put_wire_text(stdout, info->reason, true);
+        }
         if (at->origin && at->origin->partition >= 0)
             printf(" partition=%d offset=%lld", (int)at->origin->partition,
                    (long long)at->origin->offset);
