@@ -189,6 +189,11 @@ static void test_skips_only_unreadable_command_records(void **state)
     assert_true(ofc_audit_skips(OFC_VERDICT_BAD_ENVELOPE, &info)); /* nothing could be read */
     assert_false(ofc_audit_skips(OFC_VERDICT_OVERSIZED, &info));
     info.method = "SwitchMode";
+    assert_false(ofc_audit_skips(OFC_VERDICT_BAD_ENVELOPE, &info)); /* a forgery shows */
+    assert_false(ofc_audit_skips(OFC_VERDICT_BAD_RECORD, &info));
+    info.empty_value = true;
+    assert_true(ofc_audit_skips(OFC_VERDICT_BAD_ENVELOPE, &info)); /* upstream's start-up one */
+    info.empty_value = false;
     assert_false(ofc_audit_skips(OFC_VERDICT_BAD_SIGNATURE, &info));
     assert_false(ofc_audit_skips(OFC_VERDICT_VALID, &info));
 }

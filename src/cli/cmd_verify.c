@@ -138,14 +138,14 @@ static void judge(verify_ctx *vc, const void *key, size_t key_len, const void *v
                                        at->now_us, &info);
     if (v == OFC_VERDICT_NOT_COMMAND)
         return;
+    if (info.empty_value) {
+        vc->skipped_empty++; /* upstream's start-up record, not a command (wire §11.4) */
+        return;
+    }
     char id[160] = "";
     if (!info.method) {
         bool empty;
         peek_record(value, value_len, id, sizeof id, &empty);
-        if (empty && v == OFC_VERDICT_BAD_ENVELOPE) {
-            vc->skipped_empty++; /* upstream's start-up record, not a command (wire §11.4) */
-            return;
-        }
     }
     report(vc, v, &info, key, key_len, value, value_len, id, at);
 }

@@ -10,8 +10,8 @@
  * verdict depended on besides the record: the Kafka time it was judged at and the target's UNS
  * path (for uns= policies). `ofc verify --stdin` judges an export line again with exactly those.
  *
- * Not listed: `_CMD` records with no readable envelope, such as the empty ones upstream writes at
- * start-up (wire §6.2, §11.4); ofc_audit_skips() says which.
+ * Not listed: the empty `_CMD` records upstream writes at start-up (wire §6.2, §11.4), and
+ * records too broken to name a method; ofc_audit_skips() says which.
  */
 #ifndef OFC_AUDIT_H
 #define OFC_AUDIT_H
@@ -48,8 +48,9 @@ void ofc_audit_entry_init(ofc_audit_entry *e, const void *key, size_t key_len, c
                           const char *uns_id, int64_t when_us, const ofc_origin *origin);
 void ofc_audit_entry_fini(ofc_audit_entry *e);
 
-/* Whether the audit leaves out a record so judged: not a command, or a `_CMD` record whose
- * envelope could not be read at all (upstream's empty start-up records among them). */
+/* Whether the audit leaves out a record so judged: not a command, upstream's empty start-up
+ * `_CMD` records, or a record too broken to name its method. A `_CMD` record with a broken
+ * envelope is listed (invalid, with its reason). */
 bool ofc_audit_skips(ofc_verdict v, const ofc_command_info *info);
 
 typedef struct ofc_audit ofc_audit;

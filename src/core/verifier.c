@@ -339,6 +339,22 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
     size_t id_len = r.field[REC_ID].len;
     if (id_len <= 4 || strcmp(id + id_len - 4, "_CMD") != 0)
         return OFC_VERDICT_NOT_COMMAND;
+
+    /* From here the target and method are known: a record refused below still says what it
+     * asked of whom (the audit lists it). Stripped copies, as the receiver sees them; every
+     * pointer into v->stripped is set again at the end, after the copies that may move it. */
+    size_t used = 0, off[8 + 2 * OFC_CMD_MAX_ARGS], k = 0;
+    char method[256];
+    snprintf(method, sizeof method, "%.*s", (int)(id_len - 4 < 255 ? id_len - 4 : 255), id);
+    char *target = xstrndup(key, key_len);
+    off[k++] = keep_stripped(v, &used, target);
+    off[k++] = keep_stripped(v, &used, method);
+    free(target);
+    info->target = v->stripped + off[0];
+    info->method = v->stripped + off[1];
+    info->empty_value = is_string(r.has, r.field, REC_VALUE) &&
+                        r.field[REC_VALUE].ptr[strspn(r.field[REC_VALUE].ptr, " \t\r\n")] == '\0';
+
     if (strcmp(r.field[REC_TYPE].ptr, "OpenFactory") != 0 ||
         strcmp(r.field[REC_TAG].ptr, "Method.Command") != 0)
         return OFC_VERDICT_BAD_RECORD;
@@ -370,18 +386,11 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
     if (e.arg_count > OFC_CMD_MAX_ARGS)
         return OFC_VERDICT_OVERSIZED;
 
-    /* Fill info with stripped copies, as the receiver sees them. */
-    size_t used = 0, off[8 + 2 * OFC_CMD_MAX_ARGS], k = 0;
-    char method[256];
-    snprintf(method, sizeof method, "%.*s", (int)(id_len - 4 < 255 ? id_len - 4 : 255), id);
-    char *target = xstrndup(key, key_len);
-    off[k++] = keep_stripped(v, &used, target);
-    off[k++] = keep_stripped(v, &used, method);
+    /* The rest of info, stripped the same way. */
     off[k++] = keep_stripped(v, &used, e.header[HDR_CORRELATION_ID].ptr);
     off[k++] = keep_stripped(v, &used, e.header[HDR_SENDER].ptr);
     off[k++] = keep_stripped(v, &used, e.header[HDR_TIMESTAMP].ptr);
     off[k++] = keep_stripped(v, &used, r.has_reason ? r.reason.ptr : "");
-    free(target);
     bool non_string = false;
     for (size_t i = 0; i < e.arg_count; i++) {
         if (e.arg_value[i].type != JSON_SCAN_STRING) {

@@ -75,6 +75,7 @@ typedef struct ofc_command_info {
     const char *arg_names[64];
     const char *arg_values[64];
     ofc_policy policy; /* why, for OFC_VERDICT_POLICY_DENIED */
+    bool empty_value;  /* VALUE was "": upstream's start-up records (wire §6.2), not a command */
 } ofc_command_info;
 
 typedef struct ofc_verifier ofc_verifier;
