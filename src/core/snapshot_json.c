@@ -232,11 +232,8 @@ static void write_node(json_writer *jw, const ofc_uns_node *node)
     jw_object_end(jw);
 }
 
-static void write_feed(json_writer *jw, const ofc_feed *feed)
+void ofc_snapshot_write_positions(json_writer *jw, const ofc_feed *feed)
 {
-    const ofc_feed_status *st = ofc_feed_get_status(feed);
-    jw_key(jw, "complete");
-    jw_bool(jw, st->caught_up);
     jw_key(jw, "positions");
     jw_array_begin(jw);
     for (size_t i = 0; i < ofc_feed_partition_count(feed); i++) {
@@ -254,6 +251,14 @@ static void write_feed(json_writer *jw, const ofc_feed *feed)
         jw_object_end(jw);
     }
     jw_array_end(jw);
+}
+
+static void write_feed(json_writer *jw, const ofc_feed *feed)
+{
+    const ofc_feed_status *st = ofc_feed_get_status(feed);
+    jw_key(jw, "complete");
+    jw_bool(jw, st->caught_up);
+    ofc_snapshot_write_positions(jw, feed);
     jw_key(jw, "status");
     jw_object_begin(jw);
     jw_key(jw, "connected");

@@ -29,6 +29,9 @@ void ofc_snapshot_write_asset(json_writer *jw, const ofc_asset *asset, bool incl
 void ofc_snapshot_write_attr(json_writer *jw, const ofc_attr *attr, bool include_history);
 /* The value with its JSON kind. */
 void ofc_snapshot_write_value(json_writer *jw, const ofc_attr *attr);
+/* "positions": the Kafka offsets the model reflects, one {topic, partition, next_offset} per
+ * assigned partition (a snapshot's, and a web status's, so clients can compare replicas). */
+void ofc_snapshot_write_positions(json_writer *jw, const ofc_feed *feed);
 /* Does the asset fall under the UNS prefix? */
 bool ofc_snapshot_asset_matches(const ofc_asset *asset, const char *uns_prefix);
 

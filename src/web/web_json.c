@@ -221,23 +221,7 @@ void web_json_status(json_writer *jw, const ofc_feed *feed, size_t clients, cons
         jw_array_end(jw);
         jw_key(jw, "last_error");
         jw_string(jw, st->last_error);
-        jw_key(jw, "positions");
-        jw_array_begin(jw);
-        for (size_t i = 0; i < ofc_feed_partition_count(feed); i++) {
-            ofc_feed_topic t;
-            int32_t p;
-            int64_t next, end;
-            ofc_feed_partition_at(feed, i, &t, &p, &next, &end);
-            jw_object_begin(jw);
-            jw_key(jw, "topic");
-            jw_string(jw, ofc_feed_topic_name(feed, t));
-            jw_key(jw, "partition");
-            jw_int(jw, p);
-            jw_key(jw, "next_offset");
-            jw_int(jw, next);
-            jw_object_end(jw);
-        }
-        jw_array_end(jw);
+        ofc_snapshot_write_positions(jw, feed);
     }
     jw_object_end(jw);
 }
