@@ -148,8 +148,9 @@ int cmd_health(int argc, char **argv)
         case 'c': break; /* read by cli_ctx_init() */
         case 'h': ctx.help = true; break;
         case 't':
-            if (!ofc_duration_parse(optarg, &timeout_us)) {
-                fprintf(stderr, "ofc health: --timeout expects a duration\n");
+            if (!ofc_duration_parse(optarg, &timeout_us) || timeout_us <= 0) {
+                fprintf(stderr, "ofc health: --timeout expects a duration above zero, such as "
+                                "3s\n");
                 goto out;
             }
             break;
