@@ -267,6 +267,11 @@ static const char *wrong_env(const char *name)
     return strcmp(name, "OFC_HISTORY_POINTS") == 0 ? "many" : NULL;
 }
 
+static const char *bad_port_env(const char *name)
+{
+    return strcmp(name, "PORT") == 0 ? "abc" : NULL;
+}
+
 static const char *bad_env(const char *name)
 {
     return strcmp(name, "KAFKA_BROKER") == 0 ? "" : NULL;
@@ -283,6 +288,8 @@ static void test_config_environment_layer(void **state)
     assert_string_equal(ofc_config_get(cfg, "start.since"), "2h");
     assert_int_equal(ofc_config_apply_env(cfg, wrong_env, err, sizeof err), OFC_ERR_CONFIG);
     assert_non_null(strstr(err, "OFC_HISTORY_POINTS"));
+    assert_int_equal(ofc_config_apply_env(cfg, bad_port_env, err, sizeof err), OFC_ERR_CONFIG);
+    assert_non_null(strstr(err, "environment PORT: expects a port number")); /* not --listen */
     /* Flags come after and win. */
     assert_int_equal(ofc_config_set(cfg, "brokers", "flag:9092", err, sizeof err), OFC_OK);
     assert_string_equal(ofc_config_get(cfg, "brokers"), "flag:9092");

@@ -368,6 +368,16 @@ ofc_err ofc_config_apply_env(ofc_config *cfg, const char *(*getenv_fn)(const cha
         const char *v = getenv_fn(env_props[i].env);
         if (!v || !*v)
             continue;
+        /* A port (PORT) is a number; said here, where the variable's name is known, rather
+         * than later as a bad listen address the user never wrote. */
+        if (*env_props[i].prefix &&
+            (strspn(v, "0123456789") != strlen(v) || strlen(v) > 5 || atoi(v) > 65535)) {
+            snprintf(errstr, errstr_size,
+                     "environment %s: expects a port number (0-65535), got "
+                     "\"%.64s\"",
+                     env_props[i].env, v);
+            return OFC_ERR_CONFIG;
+        }
         snprintf(value, sizeof value, "%s%s", env_props[i].prefix, v);
         if (ofc_config_set(cfg, env_props[i].prop, value, inner, sizeof inner) != OFC_OK) {
             snprintf(errstr, errstr_size, "environment %s: %s", env_props[i].env, inner);
