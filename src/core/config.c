@@ -304,14 +304,6 @@ ofc_err ofc_config_load_file(ofc_config *cfg, const char *path, char *errstr, si
         char *s = trim(line);
         if (!*s || *s == '#')
             continue;
-        /* A '#' after a space or tab starts a comment too (values such as passwords may hold a
-         * '#' of their own, just not after whitespace). */
-        for (char *h = s + 1; *h; h++)
-            if (*h == '#' && (h[-1] == ' ' || h[-1] == '\t')) {
-                *h = '\0';
-                s = trim(s);
-                break;
-            }
         char *eq = strchr(s, '=');
         if (!eq) {
             snprintf(errstr, errstr_size, "%s:%u: expected \"name = value\"", path, lineno);
@@ -320,6 +312,15 @@ ofc_err ofc_config_load_file(ofc_config *cfg, const char *path, char *errstr, si
         }
         *eq = '\0';
         char *name = trim(s), *value = trim(eq + 1);
+        /* Inside a value, a '#' after a space or tab starts a comment (a value may begin with a
+         * '#' or hold one of its own, just not after whitespace: what ofc config --dump writes
+         * reads back the same). */
+        for (char *h = value + 1; *value && *h; h++)
+            if (*h == '#' && (h[-1] == ' ' || h[-1] == '\t')) {
+                *h = '\0';
+                value = trim(value);
+                break;
+            }
         char inner[512];
         if (ofc_config_set(cfg, name, value, inner, sizeof inner) != OFC_OK) {
             snprintf(errstr, errstr_size, "%s:%u: %s", path, lineno, inner);
