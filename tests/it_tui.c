@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "support/proc.h"
+#include "support/tmux_driver.h"
 
 #include <jansson.h>
 #include <signal.h>
@@ -43,104 +44,21 @@ static struct {
     char boot[256];
     char dir[64];
     char truth_path[128];
-    char sock[64];
-    char conf[128];
 } G;
 
-/* ---- tmux ---- */
-
-/* Run `tmux -L <sock> -f <conf> args...` (NULL-terminated); returns its stdout (malloc'd). */
-static char *tmux(const char *first, ...)
-{
-    char *argv[32] = {"tmux", "-L", G.sock, "-f", G.conf};
-    int n = 5;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    int status;
-    char *out = proc_run(argv, NULL, 10000, &status);
-    if (status != 0) {
-        fprintf(stderr, "tmux %s failed (%d)\n", first, status);
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
-static void tmux_do(const char *first, ...)
-{
-    char *argv[32] = {"tmux", "-L", G.sock, "-f", G.conf};
-    int n = 5;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    int status;
-    free(proc_run(argv, NULL, 10000, &status));
-}
-
-static char *screen(const char *s)
-{
-    return tmux("capture-pane", "-p", "-t", s, NULL);
-}
-
-static long display(const char *s, const char *fmt)
-{
-    char *out = tmux("display", "-p", "-t", s, fmt, NULL);
-    long v = out ? strtol(out, NULL, 10) : -1;
-    free(out);
-    return v;
-}
-
-static void keys(const char *s, const char *k)
-{
-    tmux_do("send-keys", "-t", s, k, NULL);
-}
-
-static void type_text(const char *s, const char *text)
-{
-    tmux_do("send-keys", "-t", s, "-l", text, NULL);
-}
-
-/* Type a `:` command and Enter. */
-static void command(const char *s, const char *cmd)
-{
-    keys(s, ":");
-    type_text(s, cmd);
-    keys(s, "Enter");
-}
+/* ---- the TUI in tmux (support/tmux_driver.h) ---- */
 
 /* Start `ofc tui` in a new session; env is extra NAME=VALUE words (may be ""). A shell runs
  * it and, after it exits, prints its exit status and saves `stty -a` of the terminal, so the
  * tests can tell whether the terminal modes were restored. */
 static void start_tui(const char *name, int w, int h, const char *env, const char *args)
 {
-    char cmd[1024], ws[16], hs[16];
+    char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "env LANG=C.UTF-8 LC_ALL=C.UTF-8 %s %s tui -b %s %s; echo $? > %s/%s.exit; "
              "stty -a > %s/%s.stty",
              env, OFC_BINARY, G.boot, args, G.dir, name, G.dir, name);
-    snprintf(ws, sizeof ws, "%d", w);
-    snprintf(hs, sizeof hs, "%d", h);
-    tmux_do("new-session", "-d", "-s", name, "-x", ws, "-y", hs, cmd, NULL);
-}
-
-/* The `ofc tui` process of a session: the only child of the pane's shell. */
-static pid_t tui_pid(const char *name)
-{
-    char pane[32];
-    snprintf(pane, sizeof pane, "%ld", display(name, "#{pane_pid}"));
-    char *argv[] = {"pgrep", "-P", pane, NULL};
-    int status;
-    char *out = proc_run(argv, NULL, 5000, &status);
-    pid_t pid = out ? (pid_t)strtol(out, NULL, 10) : 0;
-    free(out);
-    return pid;
+    tt_start(name, w, h, cmd);
 }
 
 /* After the TUI has ended: its exit status as the shell saw it, the terminal's modes back to
@@ -148,9 +66,9 @@ static pid_t tui_pid(const char *name)
 static void expect_restored(const char *name, int want_status)
 {
     int64_t end = proc_mono_ms() + 30000;
-    while (display(name, "#{pane_dead}") != 1 && proc_mono_ms() < end)
+    while (tt_display(name, "#{pane_dead}") != 1 && proc_mono_ms() < end)
         proc_sleep_ms(100);
-    assert_int_equal(display(name, "#{pane_dead}"), 1);
+    assert_int_equal(tt_display(name, "#{pane_dead}"), 1);
     char path[128];
     snprintf(path, sizeof path, "%s/%s.exit", G.dir, name);
     FILE *ef = fopen(path, "r");
@@ -162,7 +80,7 @@ static void expect_restored(const char *name, int want_status)
         assert_true(status != 0); /* a crash: whatever the signal's handler chain made of it */
     else
         assert_int_equal(status, want_status);
-    assert_int_equal(display(name, "#{alternate_on}"), 0);
+    assert_int_equal(tt_display(name, "#{alternate_on}"), 0);
     snprintf(path, sizeof path, "%s/%s.stty", G.dir, name);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
@@ -177,64 +95,16 @@ static void expect_restored(const char *name, int want_status)
     assert_null(strstr(stty, "-echo "));
 }
 
-typedef bool (*screen_pred)(const char *scr, void *arg);
-
-/* Poll the screen until pred holds; returns the last screen (caller frees) and sets *ok. */
-static char *wait_for(const char *s, screen_pred pred, void *arg, int timeout_ms, bool *ok)
-{
-    long long deadline = proc_mono_ms() + timeout_ms;
-    char *scr = NULL;
-    *ok = false;
-    for (;;) {
-        free(scr);
-        scr = screen(s);
-        if (scr && pred(scr, arg)) {
-            *ok = true;
-            return scr;
-        }
-        if (proc_mono_ms() > deadline)
-            break;
-        proc_sleep_ms(250);
-    }
-    fprintf(stderr, "---- screen of %s at timeout ----\n%s\n----\n", s, scr ? scr : "(none)");
-    return scr;
-}
-
-static bool has_text(const char *scr, void *arg)
-{
-    return strstr(scr, (const char *)arg) != NULL;
-}
-
 static void expect_text(const char *s, const char *text, int timeout_ms)
 {
     bool ok;
-    free(wait_for(s, has_text, (void *)text, timeout_ms, &ok));
+    free(tt_wait(s, tt_has_text, (void *)text, timeout_ms, &ok));
     if (!ok)
         fprintf(stderr, "waiting for \"%s\" on %s\n", text, s);
     assert_true(ok);
 }
 
 /* ---- screen parsing ---- */
-
-/* Line i of the screen (0-based) into buf; false past the end. */
-static bool line_at(const char *scr, int i, char *buf, size_t size)
-{
-    const char *p = scr;
-    for (int k = 0; k < i; k++) {
-        p = strchr(p, '\n');
-        if (!p)
-            return false;
-        p++;
-    }
-    if (!*p)
-        return false;
-    size_t n = strcspn(p, "\n");
-    if (n >= size)
-        n = size - 1;
-    memcpy(buf, p, n);
-    buf[n] = '\0';
-    return true;
-}
 
 /* The tree part (left of the rule) and the detail part (right of it) of a body line. */
 static bool split_rule(const char *line, char *left, size_t lsize, char *right, size_t rsize)
@@ -268,7 +138,7 @@ static void parse_tree(const char *scr, tree_view *tv)
 {
     char line[2048], left[1024], right[1024], stack[16][128];
     memset(tv, 0, sizeof *tv);
-    for (int i = 2; line_at(scr, i, line, sizeof line); i++) {
+    for (int i = 2; tt_line_at(scr, i, line, sizeof line); i++) {
         if (!split_rule(line, left, sizeof left, right, sizeof right))
             break;
         size_t sp = strspn(left, " ");
@@ -316,7 +186,7 @@ static int parse_attrs(const char *scr, attr_row *rows, int max)
 {
     char line[2048], left[1024], right[1024];
     int n = 0, vcol = -1, tcol = -1;
-    for (int i = 2; line_at(scr, i, line, sizeof line); i++) {
+    for (int i = 2; tt_line_at(scr, i, line, sizeof line); i++) {
         if (!split_rule(line, left, sizeof left, right, sizeof right))
             break;
         /* Columns are screen columns: make the 3-byte ellipsis one byte before slicing. */
@@ -439,15 +309,10 @@ static int group_setup(void **state)
     if (!mkdtemp(G.dir))
         return -1;
     snprintf(G.truth_path, sizeof G.truth_path, "%s/truth.json", G.dir);
-    snprintf(G.conf, sizeof G.conf, "%s/tmux.conf", G.dir);
-    snprintf(G.sock, sizeof G.sock, "ofc-it-tui-%ld", (long)getpid());
-    FILE *f = fopen(G.conf, "w");
-    if (!f)
+    /* A dead pane stays (remain-on-exit), so exit status and terminal modes can be read after
+     * the TUI ends. */
+    if (!tt_init(G.dir, "ofc-it-tui"))
         return -1;
-    /* A dead pane stays, so exit status and terminal modes can be read after the TUI ends;
-     * no status bar, so the pane is the whole window. */
-    fputs("set -g remain-on-exit on\nset -g status off\nset -g history-limit 100\n", f);
-    fclose(f);
     if (!proc_start_broker(&G.broker, OFC_BINARY, G.boot, sizeof G.boot, NULL))
         return -1;
     /* 12 devices in every kind, in two areas of three work centres; seed 3 starts with active
@@ -458,20 +323,9 @@ static int group_setup(void **state)
     return 0;
 }
 
-/* tmux leaves its socket file behind when the server is killed. */
-static void remove_socket(void)
-{
-    const char *tmp = getenv("TMUX_TMPDIR");
-    char path[256];
-    snprintf(path, sizeof path, "%s/tmux-%ld/%s", tmp && *tmp ? tmp : "/tmp", (long)getuid(),
-             G.sock);
-    unlink(path);
-}
-
 static int group_teardown(void **state)
 {
-    tmux_do("kill-server", NULL);
-    remove_socket();
+    tt_fini();
     if (G.sim.pid > 0)
         proc_stop(&G.sim, 5000);
     proc_stop(&G.broker, 5000);
@@ -508,7 +362,7 @@ static void test_tree_shows_assets_under_uns_paths(void **state)
     assert_non_null(truth);
     assert_true(json_array_size(json_object_get(truth, "assets")) >= 24);
     bool ok;
-    char *scr = wait_for("main", tree_complete, truth, 60000, &ok);
+    char *scr = tt_wait("main", tree_complete, truth, 60000, &ok);
     assert_true(ok);
     tree_view tv;
     parse_tree(scr, &tv);
@@ -531,18 +385,18 @@ static bool tree_rows_at_most(const char *scr, void *arg)
 
 static void test_filter_narrows_tree(void **state)
 {
-    char *scr = screen("main");
+    char *scr = tt_screen("main");
     tree_view all;
     parse_tree(scr, &all);
     free(scr);
     assert_true(all.rows >= 21);
 
     /* By path: only the temperature sensors and the levels above them. */
-    keys("main", "/");
-    type_text("main", "temp-sens");
+    tt_keys("main", "/");
+    tt_type("main", "temp-sens");
     int max = 7; /* Demofactory, 2 areas, 2 work centres, 2 sensors */
     bool ok;
-    scr = wait_for("main", tree_rows_at_most, &max, 15000, &ok);
+    scr = tt_wait("main", tree_rows_at_most, &max, 15000, &ok);
     assert_true(ok);
     tree_view tv;
     parse_tree(scr, &tv);
@@ -552,21 +406,21 @@ static void test_filter_narrows_tree(void **state)
     assert_false(tree_has(&tv, "Demofactory/Machining/WC003/cnc-001"));
     assert_non_null(strstr(scr, "/temp-sens"));
     free(scr);
-    keys("main", "Escape");
+    tt_keys("main", "Escape");
     expect_text("main", "12 assets", 10000);
 
     /* By an attribute value: only DHT sensors say "Virtual DHT Sensor". */
-    keys("main", "/");
-    type_text("main", "virtual dht");
-    scr = wait_for("main", tree_rows_at_most, &max, 15000, &ok);
+    tt_keys("main", "/");
+    tt_type("main", "virtual dht");
+    scr = tt_wait("main", tree_rows_at_most, &max, 15000, &ok);
     assert_true(ok);
     parse_tree(scr, &tv);
     assert_true(tree_has(&tv, "Demofactory/Machining/WC003/dht-sensor-001"));
     assert_false(tree_has(&tv, "Demofactory/Machining/WC001/temp-sens-001"));
     free(scr);
-    keys("main", "Enter"); /* keep it */
+    tt_keys("main", "Enter"); /* keep it */
     expect_text("main", "Esc", 5000);
-    keys("main", "Escape"); /* clears it */
+    tt_keys("main", "Escape"); /* clears it */
     expect_text("main", "12 assets", 10000);
 }
 
@@ -635,7 +489,7 @@ static void test_alarm_from_sim_in_alarm_list(void **state)
             continue;
         }
         alarm_want w = {truth, ""};
-        char *scr = screen("main");
+        char *scr = tt_screen("main");
         ok = scr && alarm_listed(scr, &w);
         if (ok)
             fprintf(stderr, "alarm on screen: %s\n", w.seen);
@@ -645,7 +499,7 @@ static void test_alarm_from_sim_in_alarm_list(void **state)
             proc_sleep_ms(500);
     }
     assert_true(ok);
-    char *scr = screen("main");
+    char *scr = tt_screen("main");
     assert_non_null(strstr(scr, " fault "));
     assert_non_null(strstr(scr, " warning"));
     free(scr);
@@ -685,11 +539,11 @@ static void check_asset_values(const json_t *truth, const char *uuid)
 {
     char cmd[64];
     snprintf(cmd, sizeof cmd, "asset %s", uuid);
-    command("main", cmd);
+    tt_command("main", cmd);
     value_check vc = {truth_asset(truth, uuid), 0, ""};
     assert_non_null(vc.asset);
     bool ok;
-    char *scr = wait_for("main", values_match, &vc, 30000, &ok);
+    char *scr = tt_wait("main", values_match, &vc, 30000, &ok);
     if (!ok)
         fprintf(stderr, "%s: %s\n", uuid, vc.why);
     assert_true(ok);
@@ -761,15 +615,15 @@ static void test_save_csv_matches_screen(void **state)
     char path[128], cmd[200];
     snprintf(path, sizeof path, "%s/cnc.csv", G.dir);
     snprintf(cmd, sizeof cmd, "save %s", path);
-    command("main", "asset CNC-001");
+    tt_command("main", "asset CNC-001");
     expect_text("main", " CNC-001  Device", 10000);
-    char *scr = screen("main");
+    char *scr = tt_screen("main");
     attr_row rows[64];
     int n = parse_attrs(scr, rows, 64);
     free(scr);
     assert_true(n >= 5);
 
-    command("main", cmd);
+    tt_command("main", cmd);
     expect_text("main", "saved ", 10000);
     char *csv = read_file(path);
     assert_non_null(csv);
@@ -796,20 +650,20 @@ static void test_save_csv_matches_screen(void **state)
         assert_true(found);
     }
     /* No silent overwrite; :save! does it. */
-    command("main", cmd);
+    tt_command("main", cmd);
     expect_text("main", "exists", 10000);
     snprintf(cmd, sizeof cmd, "save! %s", path);
-    command("main", cmd);
+    tt_command("main", cmd);
     expect_text("main", "saved ", 10000);
 
     /* The alarm list as NDJSON: one object per listed alarm. */
     char apath[128];
     snprintf(apath, sizeof apath, "%s/alarms.ndjson", G.dir);
     snprintf(cmd, sizeof cmd, "save %s", apath);
-    command("main", "alarms");
-    command("main", cmd);
+    tt_command("main", "alarms");
+    tt_command("main", cmd);
     expect_text("main", "NDJSON", 10000);
-    scr = screen("main");
+    scr = tt_screen("main");
     const char *hdr = strstr(scr, " Alarms ");
     assert_non_null(hdr);
     long listed = strtol(hdr + 8, NULL, 10);
@@ -827,14 +681,14 @@ static void test_save_csv_matches_screen(void **state)
     }
     free(nd);
     assert_int_equal(lines, listed);
-    keys("main", "Tab"); /* back to the tree */
+    tt_keys("main", "Tab"); /* back to the tree */
 }
 
 static bool small_layout_ok(const char *scr, void *arg)
 {
     char line[2048];
     int lines = 0;
-    for (int i = 0; line_at(scr, i, line, sizeof line); i++)
+    for (int i = 0; tt_line_at(scr, i, line, sizeof line); i++)
         lines++;
     return lines == 24 && strstr(scr, " UNS ") && strstr(scr, " Alarms ") && strstr(scr, "lag ") &&
            strstr(scr, "Quit") && strstr(scr, " CNC-001") && strstr(scr, VRULE);
@@ -842,22 +696,22 @@ static bool small_layout_ok(const char *scr, void *arg)
 
 static void test_resize_to_80x24_stays_usable(void **state)
 {
-    tmux_do("resize-window", "-t", "main", "-x", "80", "-y", "24", NULL);
+    tt_do("resize-window", "-t", "main", "-x", "80", "-y", "24", NULL);
     bool ok;
-    char *scr = wait_for("main", small_layout_ok, NULL, 15000, &ok);
+    char *scr = tt_wait("main", small_layout_ok, NULL, 15000, &ok);
     assert_true(ok);
     /* Still navigable: the tree moves and the detail follows. */
     tree_view tv;
     parse_tree(scr, &tv);
     assert_true(tv.rows >= 10);
     free(scr);
-    command("main", "asset TEMP-SENS-001");
+    tt_command("main", "asset TEMP-SENS-001");
     expect_text("main", " TEMP-SENS-001  Device", 10000);
-    keys("main", "?");
+    tt_keys("main", "?");
     expect_text("main", "Keys: asset pane", 10000);
-    keys("main", "Escape");
-    tmux_do("resize-window", "-t", "main", "-x", "120", "-y", "40", NULL);
-    scr = wait_for("main", has_text, "Attributes (", 15000, &ok);
+    tt_keys("main", "Escape");
+    tt_do("resize-window", "-t", "main", "-x", "120", "-y", "40", NULL);
+    scr = tt_wait("main", tt_has_text, "Attributes (", 15000, &ok);
     free(scr);
     assert_true(ok);
 }
@@ -887,19 +741,19 @@ static void test_monochrome_spells_out_states(void **state)
 {
     start_tui("mono", 100, 30, "NO_COLOR=1 TERM=vt100", "--ascii");
     expect_text("mono", "12 assets", 60000);
-    command("mono", "asset CNC-001");
+    tt_command("mono", "asset CNC-001");
     expect_text("mono", " CNC-001  Device", 10000);
-    char *esc = tmux("capture-pane", "-p", "-e", "-t", "mono", NULL);
+    char *esc = tt_run("capture-pane", "-p", "-e", "-t", "mono", NULL);
     assert_non_null(esc);
     assert_true(no_colour(esc));
     free(esc);
-    char *scr = screen("mono");
+    char *scr = tt_screen("mono");
     /* The detail's state is a word; every abnormal tree row carries its word; alarm rows too. */
     assert_true(strstr(scr, " OK") || strstr(scr, "WARN") || strstr(scr, "FAULT") ||
                 strstr(scr, "UNAVAIL"));
     char line[1024];
     int abnormal = 0;
-    for (int i = 2; line_at(scr, i, line, sizeof line); i++) {
+    for (int i = 2; tt_line_at(scr, i, line, sizeof line); i++) {
         char *bar = strchr(line, '|');
         if (!bar)
             break;
@@ -923,7 +777,7 @@ static void test_monochrome_spells_out_states(void **state)
         assert_true(strstr(row, "X FAULT") || strstr(row, "! WARN"));
     }
     free(scr);
-    keys("mono", "q");
+    tt_keys("mono", "q");
     expect_restored("mono", 0);
 }
 
@@ -964,14 +818,14 @@ static bool records_flowing(const char *scr, void *arg)
 static void test_broker_outage_shown_and_survived(void **state)
 {
     assert_true(start_sim("12", "50", "3", false, NULL));
-    command("main", "asset CNC-001");
+    tt_command("main", "asset CNC-001");
     bool ok;
-    free(wait_for("main", records_flowing, NULL, 30000, &ok));
+    free(tt_wait("main", records_flowing, NULL, 30000, &ok));
     assert_true(ok);
 
     proc_signal(&G.broker, SIGUSR1);
     stale_check sc = {true};
-    char *scr = wait_for("main", outage_shown, &sc, 30000, &ok);
+    char *scr = tt_wait("main", outage_shown, &sc, 30000, &ok);
     assert_true(ok);
     /* The last known plant stays on screen, marked. */
     tree_view tv;
@@ -989,12 +843,12 @@ static void test_broker_outage_shown_and_survived(void **state)
 
     proc_signal(&G.broker, SIGUSR2);
     sc.want_down = false;
-    free(wait_for("main", outage_shown, &sc, 90000, &ok));
+    free(tt_wait("main", outage_shown, &sc, 90000, &ok));
     assert_true(ok);
     /* New values arrive by themselves. */
-    free(wait_for("main", value_changed, xact, 90000, &ok));
+    free(tt_wait("main", value_changed, xact, 90000, &ok));
     assert_true(ok);
-    free(wait_for("main", records_flowing, NULL, 30000, &ok));
+    free(tt_wait("main", records_flowing, NULL, 30000, &ok));
     assert_true(ok);
     assert_int_equal(proc_stop(&G.sim, 15000), 0);
 }
@@ -1003,7 +857,7 @@ static void test_keys_answer_during_flood(void **state)
 {
     assert_true(start_sim("200", "20000", "9", false, "40s"));
     bool ok;
-    free(wait_for("main", records_flowing, NULL, 30000, &ok));
+    free(tt_wait("main", records_flowing, NULL, 30000, &ok));
     assert_true(ok);
     proc_sleep_ms(2000);
     const char *targets[] = {"TEMP-SENS-001", "CNC-002", "BARCODE-READER-001"};
@@ -1012,22 +866,22 @@ static void test_keys_answer_during_flood(void **state)
         snprintf(cmd, sizeof cmd, "asset %s", targets[i]);
         snprintf(want, sizeof want, " %s  Device", targets[i]);
         long long t0 = proc_mono_ms();
-        command("main", cmd);
+        tt_command("main", cmd);
         expect_text("main", want, 20000);
         fprintf(stderr, "under flood: :asset %s answered in %lld ms\n", targets[i],
                 proc_mono_ms() - t0);
     }
     /* The help screen answers too, and closes. */
-    keys("main", "?");
+    tt_keys("main", "?");
     expect_text("main", "Keys: asset pane", 20000);
-    keys("main", "Escape");
+    tt_keys("main", "Escape");
     expect_text("main", "Attributes (", 20000);
 }
 
 static void test_quit_restores_terminal(void **state)
 {
-    assert_int_equal(display("main", "#{alternate_on}"), 1);
-    keys("main", "q");
+    assert_int_equal(tt_display("main", "#{alternate_on}"), 1);
+    tt_keys("main", "q");
     expect_restored("main", 0);
     if (G.sim.pid > 0)
         proc_stop(&G.sim, 15000);
@@ -1042,11 +896,11 @@ static void test_sigterm_restores_terminal(void **state)
     expect_text("term", "connected since", 60000);
     expect_text("term", "Demofactory", 60000);
     expect_text("term", "\xe2\x97\x8c", 30000); /* the stale mark */
-    char *scr = screen("term");
+    char *scr = tt_screen("term");
     assert_null(strstr(scr, "BROKER DOWN"));
     free(scr);
-    assert_int_equal(display("term", "#{alternate_on}"), 1);
-    pid_t pid = tui_pid("term");
+    assert_int_equal(tt_display("term", "#{alternate_on}"), 1);
+    pid_t pid = tt_child_pid("term");
     assert_true(pid > 1);
     kill(pid, SIGTERM);
     expect_restored("term", 128 + SIGTERM);
@@ -1069,8 +923,8 @@ static void test_fatal_signals_and_hangup_restore_terminal(void **state)
         start_tui(cases[i].session, 90, 26, "TERM=tmux-256color", "--since end");
         expect_text(cases[i].session, "connected since", 60000);
         expect_text(cases[i].session, "Demofactory", 60000);
-        assert_int_equal(display(cases[i].session, "#{alternate_on}"), 1);
-        pid_t pid = tui_pid(cases[i].session);
+        assert_int_equal(tt_display(cases[i].session, "#{alternate_on}"), 1);
+        pid_t pid = tt_child_pid(cases[i].session);
         assert_true(pid > 1);
         kill(pid, cases[i].sig);
         expect_restored(cases[i].session, cases[i].status);

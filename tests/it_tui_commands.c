@@ -175,7 +175,7 @@ static char *truth_value(const char *uuid, const char *id)
 
 static bool truth_becomes(const char *uuid, const char *id, const char *want, int timeout_ms)
 {
-    long long end = tt_now_ms() + timeout_ms;
+    long long end = proc_mono_ms() + timeout_ms;
     char *v = NULL;
     do {
         free(v);
@@ -184,8 +184,8 @@ static bool truth_becomes(const char *uuid, const char *id, const char *want, in
             free(v);
             return true;
         }
-        tt_sleep_ms(250);
-    } while (tt_now_ms() < end);
+        proc_sleep_ms(250);
+    } while (proc_mono_ms() < end);
     fprintf(stderr, "truth %s/%s is \"%s\", not \"%s\"\n", uuid, id, v ? v : "(none)", want);
     free(v);
     return false;
@@ -317,9 +317,9 @@ static void confirm_and_expect(const char *s, const char *cid, const char *want,
 
 static int exit_status(const char *session)
 {
-    long long end = tt_now_ms() + 30000;
-    while (tt_display(session, "#{pane_dead}") != 1 && tt_now_ms() < end)
-        tt_sleep_ms(100);
+    long long end = proc_mono_ms() + 30000;
+    while (tt_display(session, "#{pane_dead}") != 1 && proc_mono_ms() < end)
+        proc_sleep_ms(100);
     char path[160];
     snprintf(path, sizeof path, "%s/%s.exit", G.dir, session);
     FILE *f = fopen(path, "r");

@@ -15,19 +15,6 @@ static struct {
     char conf[160];
 } T;
 
-long long tt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void tt_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
 bool tt_init(const char *dir, const char *prefix)
 {
     unsetenv("TMUX");
@@ -136,7 +123,7 @@ pid_t tt_child_pid(const char *session)
 
 char *tt_wait(const char *session, tt_pred pred, void *arg, int timeout_ms, bool *ok)
 {
-    long long deadline = tt_now_ms() + timeout_ms;
+    long long deadline = proc_mono_ms() + timeout_ms;
     char *scr = NULL;
     *ok = false;
     for (;;) {
@@ -146,9 +133,9 @@ char *tt_wait(const char *session, tt_pred pred, void *arg, int timeout_ms, bool
             *ok = true;
             return scr;
         }
-        if (tt_now_ms() > deadline)
+        if (proc_mono_ms() > deadline)
             break;
-        tt_sleep_ms(200);
+        proc_sleep_ms(200);
     }
     fprintf(stderr, "---- screen of %s at timeout ----\n%s\n----\n", session, scr ? scr : "(none)");
     return scr;

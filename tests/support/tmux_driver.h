@@ -43,7 +43,4 @@ bool tt_line_at(const char *screen, int i, char *buf, size_t size);
 /* The first line holding needle, into buf; false if none. */
 bool tt_line_with(const char *screen, const char *needle, char *buf, size_t size);
 
-long long tt_now_ms(void);
-void tt_sleep_ms(int ms);
-
 #endif
