@@ -491,6 +491,23 @@ static void test_export_csv_and_ndjson(void **state)
     rmdir(dir);
 }
 
+/* Typed keys become UTF-8, except code points no UTF-8 text may hold. */
+static void test_utf8_encode(void **state)
+{
+    (void)state;
+    char out[4];
+    assert_int_equal(cf_utf8_encode('A', out), 1);
+    assert_int_equal(out[0], 'A');
+    assert_int_equal(cf_utf8_encode(0xe9, out), 2); /* é */
+    assert_memory_equal(out, "\xc3\xa9", 2);
+    assert_int_equal(cf_utf8_encode(0x20ac, out), 3); /* € */
+    assert_memory_equal(out, "\xe2\x82\xac", 3);
+    assert_int_equal(cf_utf8_encode(0x1f600, out), 4);
+    assert_memory_equal(out, "\xf0\x9f\x98\x80", 4);
+    assert_int_equal(cf_utf8_encode(0xd800, out), 0);
+    assert_int_equal(cf_utf8_encode(0x110000, out), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_status_line_outage_wording),
         cmocka_unit_test(test_command_line_editing_and_history),
         cmocka_unit_test(test_export_csv_and_ndjson),
+        cmocka_unit_test(test_utf8_encode),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

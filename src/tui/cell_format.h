@@ -116,6 +116,8 @@ const char *cf_glyph_vrule(bool ascii);
 
 /* Case-insensitive (ASCII letters) substring test for the live filter; "" matches anything. */
 bool cf_match(const char *haystack, const char *needle);
+/* A typed code point as UTF-8 into out (4 bytes room); 0 for a surrogate or beyond U+10FFFF. */
+size_t cf_utf8_encode(unsigned cp, char *out);
 /* The live filter: an attribute matches by its ID or value (a condition's value is its alarm
  * text); an asset by its UNS path, its uuid or any of its attributes. */
 bool cf_match_attr(const ofc_attr *attr, const char *filter);

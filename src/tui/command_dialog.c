@@ -1,6 +1,7 @@
 /* command_dialog: form, passphrase and review of one command (see command_dialog.h). */
 #include "command_dialog.h"
 
+#include "cell_format.h"
 #include "cmd_format.h"
 #include "command_line.h"
 #include "commander.h"
@@ -256,34 +257,6 @@ static dlg_event form_key(command_dialog *d, const tui_key *key)
     return DLG_EV_SUBMIT;
 }
 
-static size_t utf8_encode(unsigned cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        if (cp >= 0xd800 && cp <= 0xdfff)
-            return 0;
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    if (cp > 0x10ffff)
-        return 0;
-    out[0] = (char)(0xf0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 static dlg_event pass_key(command_dialog *d, const tui_key *key)
 {
     switch (key->code) {
@@ -311,7 +284,7 @@ static dlg_event pass_key(command_dialog *d, const tui_key *key)
         return DLG_EV_NONE;
     }
     char enc[4];
-    size_t n = key->ch >= 0x20 ? utf8_encode(key->ch, enc) : 0;
+    size_t n = key->ch >= 0x20 ? cf_utf8_encode(key->ch, enc) : 0;
     if (n && d->pass_len + n < sizeof d->pass) {
         memcpy(d->pass + d->pass_len, enc, n);
         d->pass_len += n;

@@ -1,6 +1,7 @@
 /* command_line: the line editor behind `:` and `/` (see command_line.h). */
 #include "command_line.h"
 
+#include "cell_format.h"
 #include "xmalloc.h"
 
 #include <stdlib.h>
@@ -77,34 +78,6 @@ void command_line_remember(command_line *cl, const char *text)
         cl->hcount--;
     }
     cl->history[cl->hcount++] = xstrdup(text);
-}
-
-static size_t encode_utf8(unsigned cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        if (cp >= 0xd800 && cp <= 0xdfff)
-            return 0;
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    if (cp > 0x10ffff)
-        return 0;
-    out[0] = (char)(0xf0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
 }
 
 static size_t prev_char(const command_line *cl, size_t at)
@@ -188,7 +161,7 @@ cl_result command_line_key(command_line *cl, const tui_key *key)
         }
     }
     char enc[4];
-    size_t n = encode_utf8(key->ch, enc);
+    size_t n = cf_utf8_encode(key->ch, enc);
     if (n == 0 || key->ch < 0x20 || cl->len + n >= CL_MAX)
         return CL_IGNORED;
     memmove(cl->text + cl->cursor + n, cl->text + cl->cursor, cl->len - cl->cursor + 1);
