@@ -253,20 +253,9 @@ void ofc_snapshot_write_positions(json_writer *jw, const ofc_feed *feed)
     jw_array_end(jw);
 }
 
-static void write_feed(json_writer *jw, const ofc_feed *feed)
+void ofc_snapshot_write_rejects(json_writer *jw, const ofc_feed *feed)
 {
     const ofc_feed_status *st = ofc_feed_get_status(feed);
-    jw_key(jw, "complete");
-    jw_bool(jw, st->caught_up);
-    ofc_snapshot_write_positions(jw, feed);
-    jw_key(jw, "status");
-    jw_object_begin(jw);
-    jw_key(jw, "connected");
-    jw_bool(jw, st->connected);
-    jw_key(jw, "records");
-    jw_int(jw, (int64_t)st->records);
-    jw_key(jw, "lag");
-    jw_int(jw, st->lag);
     jw_key(jw, "rejected");
     jw_object_begin(jw);
     for (int r = 1; r < OFC_REJECT__COUNT; r++) {
@@ -282,6 +271,23 @@ static void write_feed(json_writer *jw, const ofc_feed *feed)
         if (st->topic_missing[t])
             jw_string(jw, ofc_feed_topic_name(feed, (ofc_feed_topic)t));
     jw_array_end(jw);
+}
+
+static void write_feed(json_writer *jw, const ofc_feed *feed)
+{
+    const ofc_feed_status *st = ofc_feed_get_status(feed);
+    jw_key(jw, "complete");
+    jw_bool(jw, st->caught_up);
+    ofc_snapshot_write_positions(jw, feed);
+    jw_key(jw, "status");
+    jw_object_begin(jw);
+    jw_key(jw, "connected");
+    jw_bool(jw, st->connected);
+    jw_key(jw, "records");
+    jw_int(jw, (int64_t)st->records);
+    jw_key(jw, "lag");
+    jw_int(jw, st->lag);
+    ofc_snapshot_write_rejects(jw, feed);
     jw_object_end(jw);
 }
 

@@ -32,6 +32,9 @@ void ofc_snapshot_write_value(json_writer *jw, const ofc_attr *attr);
 /* "positions": the Kafka offsets the model reflects, one {topic, partition, next_offset} per
  * assigned partition (a snapshot's, and a web status's, so clients can compare replicas). */
 void ofc_snapshot_write_positions(json_writer *jw, const ofc_feed *feed);
+/* "rejected" (records refused, by reason) and "missing_topics" (configured topics not found):
+ * members of a status object, the snapshot's and the web status's alike. */
+void ofc_snapshot_write_rejects(json_writer *jw, const ofc_feed *feed);
 /* Does the asset fall under the UNS prefix? */
 bool ofc_snapshot_asset_matches(const ofc_asset *asset, const char *uns_prefix);
 

@@ -204,21 +204,7 @@ void web_json_status(json_writer *jw, const ofc_feed *feed, size_t clients, cons
         jw_int(jw, (int64_t)st->records);
         jw_key(jw, "rejected_total");
         jw_int(jw, (int64_t)st->rejected);
-        jw_key(jw, "rejected");
-        jw_object_begin(jw);
-        for (int r = 1; r < OFC_REJECT__COUNT; r++) {
-            if (!st->rejected_by[r])
-                continue;
-            jw_key(jw, ofc_reject_name((ofc_reject)r));
-            jw_int(jw, (int64_t)st->rejected_by[r]);
-        }
-        jw_object_end(jw);
-        jw_key(jw, "missing_topics");
-        jw_array_begin(jw);
-        for (int t = 0; t < OFC_FEED__TOPICS; t++)
-            if (st->topic_missing[t])
-                jw_string(jw, ofc_feed_topic_name(feed, (ofc_feed_topic)t));
-        jw_array_end(jw);
+        ofc_snapshot_write_rejects(jw, feed);
         jw_key(jw, "last_error");
         jw_string(jw, st->last_error);
         ofc_snapshot_write_positions(jw, feed);
