@@ -7,6 +7,7 @@
  *
  * usage: commands [--count N]
  */
+#include "bench_proc.h"
 #include "command.h"
 #include "op_key.h"
 #include "timeutil.h"
@@ -27,20 +28,6 @@
 static double secs_since(int64_t t0)
 {
     return (double)(ofc_time_mono_us() - t0) / 1e6;
-}
-
-static pid_t spawn(char *const argv[], int out_fd)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (out_fd >= 0) {
-            dup2(out_fd, STDOUT_FILENO);
-            close(out_fd);
-        }
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
 }
 
 static long delivered;
@@ -144,7 +131,7 @@ int main(int argc, char **argv)
         return 1;
     char *py_argv[] = {"/usr/bin/python3", OFC_TESTS_DIR "/signing_vectors.py", "bench", records,
                        NULL};
-    pid_t py = spawn(py_argv, fds[1]);
+    pid_t py = bench_spawn(py_argv, fds[1]);
     close(fds[1]);
     /* Read to the end: one read() may return part of the line. */
     char out[128] = "";
@@ -173,7 +160,7 @@ int main(int argc, char **argv)
     if (pipe(fds))
         return 1;
     char *broker_argv[] = {OFC_BINARY, "broker", NULL};
-    pid_t broker = spawn(broker_argv, fds[1]);
+    pid_t broker = bench_spawn(broker_argv, fds[1]);
     close(fds[1]);
     char boot[256] = "";
     size_t bl = 0;

@@ -11,6 +11,7 @@
  * usage: ingest [--records N] [--assets N] [--partitions N] [--runs N] [--no-python]
  */
 #define _GNU_SOURCE
+#include "bench_proc.h"
 #include "asset_model.h"
 #include "config.h"
 #include "event_loop.h"
@@ -28,29 +29,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static pid_t spawn(char *const argv[], int out_fd)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (out_fd >= 0) {
-            dup2(out_fd, STDOUT_FILENO);
-            close(out_fd);
-        }
-        execvp(argv[0], argv);
-        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-    int st;
-    if (waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -186,9 +164,9 @@ static double run_kcat(const char *brokers)
                     "beginning", "-q", NULL};
     int devnull = open("/dev/null", O_WRONLY);
     int64_t t0 = ofc_time_mono_us();
-    pid_t pid = spawn(argv, devnull);
+    pid_t pid = bench_spawn(argv, devnull);
     close(devnull);
-    if (wait_status(pid) != 0) {
+    if (bench_wait(pid) != 0) {
         fprintf(stderr, "kcat failed\n");
         exit(1);
     }
@@ -202,14 +180,14 @@ static double run_python(const char *brokers, long *records)
         exit(1);
     char *argv[] = {"/usr/bin/python3", OFC_BENCH_DIR "/ofa_consumer.py", (char *)brokers,
                     "ofa_assets", NULL};
-    pid_t pid = spawn(argv, fds[1]);
+    pid_t pid = bench_spawn(argv, fds[1]);
     close(fds[1]);
     char out[256] = "";
     ssize_t n = read(fds[0], out, sizeof out - 1);
     out[n > 0 ? n : 0] = '\0';
     close(fds[0]);
     double secs = 0;
-    if (wait_status(pid) != 0 || sscanf(out, "%ld %lf", records, &secs) != 2) {
+    if (bench_wait(pid) != 0 || sscanf(out, "%ld %lf", records, &secs) != 2) {
         fprintf(stderr, "python consumer failed: %s\n", out);
         exit(1);
     }
@@ -269,7 +247,7 @@ static double attribute_memory_in_child(void)
     if (read(fds[0], &per_attr, sizeof per_attr) != (ssize_t)sizeof per_attr)
         per_attr = -1;
     close(fds[0]);
-    wait_status(pid);
+    bench_wait(pid);
     return per_attr;
 }
 
@@ -287,7 +265,7 @@ static pid_t start_broker(long partitions, char *brokers, size_t size)
     char parts[16];
     snprintf(parts, sizeof parts, "%ld", partitions);
     char *broker_argv[] = {OFC_BINARY, "broker", "--partitions", parts, NULL};
-    pid_t broker = spawn(broker_argv, fds[1]);
+    pid_t broker = bench_spawn(broker_argv, fds[1]);
     close(fds[1]);
     size_t n = 0;
     while (n < size - 1 && read(fds[0], brokers + n, 1) == 1 && brokers[n] != '\n')
@@ -317,10 +295,10 @@ static int run_scenario(const scenario *sc, long records, long assets, long part
         sim_argv[k++] = sc->sim_extra[i];
     sim_argv[k] = NULL;
     int64_t t0 = ofc_time_mono_us();
-    if (wait_status(spawn(sim_argv, -1)) != 0) {
+    if (bench_wait(bench_spawn(sim_argv, -1)) != 0) {
         fprintf(stderr, "ofc sim failed\n");
         kill(broker, SIGTERM);
-        wait_status(broker);
+        bench_wait(broker);
         return 1;
     }
     int64_t stored = topic_records(brokers, "ofa_assets");
@@ -366,7 +344,7 @@ static int run_scenario(const scenario *sc, long records, long assets, long part
            "consume-only ceiling\n",
            ours_rate / 1e6, (unsigned long long)ours_records, 100.0 * ours_rate / raw_rate);
     kill(broker, SIGTERM);
-    wait_status(broker);
+    bench_wait(broker);
     return 0;
 }
 

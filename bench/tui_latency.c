@@ -19,6 +19,8 @@
  *                    [-X PROP=VALUE]...   (passed to ofc tui, e.g. -X fetch.wait.max.ms=100)
  */
 #define _GNU_SOURCE
+#include "bench_proc.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -53,29 +55,6 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-static pid_t spawn(char *const argv[], int out_fd)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (out_fd >= 0) {
-            dup2(out_fd, STDOUT_FILENO);
-            close(out_fd);
-        }
-        execvp(argv[0], argv);
-        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-    int st;
-    if (waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* Run tmux on our socket; stdout into buf (if given). */
 static int tmux(char *buf, size_t size, const char *first, ...)
 {
@@ -90,7 +69,7 @@ static int tmux(char *buf, size_t size, const char *first, ...)
     int fds[2];
     if (pipe(fds))
         return -1;
-    pid_t pid = spawn(argv, fds[1]);
+    pid_t pid = bench_spawn(argv, fds[1]);
     close(fds[1]);
     size_t len = 0;
     ssize_t r;
@@ -101,7 +80,7 @@ static int tmux(char *buf, size_t size, const char *first, ...)
     close(fds[0]);
     if (buf)
         buf[len] = '\0';
-    return wait_status(pid);
+    return bench_wait(pid);
 }
 
 /* utime + stime of a process in seconds. */
@@ -258,7 +237,7 @@ int main(int argc, char **argv)
     if (pipe(fds))
         return 1;
     char *broker_argv[] = {OFC_BINARY, "broker", NULL};
-    pid_t broker = spawn(broker_argv, fds[1]);
+    pid_t broker = bench_spawn(broker_argv, fds[1]);
     close(fds[1]);
     size_t n = 0;
     while (n < sizeof boot - 1 && read(fds[0], boot + n, 1) == 1 && boot[n] != '\n')
@@ -282,7 +261,7 @@ int main(int argc, char **argv)
 
     char *sim_argv[] = {OFC_BINARY, "sim",        "-b",     boot, "--assets", (char *)assets,
                         "--rate",   (char *)rate, "--seed", "1",  NULL};
-    pid_t sim = spawn(sim_argv, -1);
+    pid_t sim = bench_spawn(sim_argv, -1);
     printf("ofc tui%s under ofc sim --assets %s --rate %s (warm-up %.0f s, window %.0f s)\n",
            xprops, assets, rate, warmup, seconds);
     fflush(stdout);
@@ -308,7 +287,7 @@ int main(int argc, char **argv)
     double flood_cpu = (c1 - c0) / (t1 - t0);
 
     kill(sim, SIGTERM);
-    int sim_status = wait_status(sim);
+    int sim_status = bench_wait(sim);
     /* Let the console drain what the sim flushed on exit, then measure it doing nothing. */
     sleep_s(5);
     size_t idle_before = 0;
@@ -400,7 +379,7 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "%s/tmux-%ld/%s", tmp && *tmp ? tmp : "/tmp", (long)getuid(), sock);
     unlink(cmd); /* tmux leaves its socket file behind */
     kill(broker, SIGTERM);
-    wait_status(broker);
+    bench_wait(broker);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
