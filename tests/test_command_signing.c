@@ -168,30 +168,47 @@ static void test_trust_store_parse_errors(void **state)
     const char *bad[] = {
         "rsa AAAA operator=x\n",
         "ed25519 notbase64 operator=x\n",
-        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= roles=operator\n",
-        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x colour=blue\n",
-        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x methods=a,,b\n",
-        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x methods=a methods=b\n",
-        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=a b\n",
+        "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= roles=operator\n",
+        "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=x colour=blue\n",
+        "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=x methods=a,,b\n",
+        "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=x methods=a methods=b\n",
+        "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=a b\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ofc_trust_parse(bad[i], strlen(bad[i]), "ts", &t, err, sizeof err),
                          OFC_ERR_PARSE);
         assert_non_null(strstr(err, "ts:1:"));
     }
-    const char *twice = "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x\n"
+    const char *twice = "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=x\n"
                         "# comment\n\n"
-                        "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=y\n";
+                        "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=y\n";
     assert_int_equal(ofc_trust_parse(twice, strlen(twice), "ts", &t, err, sizeof err),
                      OFC_ERR_PARSE);
     assert_non_null(strstr(err, "ts:4:"));
+
+    /* 32 bytes of base64 that no signature could verify with: said when the store is read. */
+    const char *not_keys[][2] = {
+        {"ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x\n",
+         "not a point of the curve"},
+        {"ed25519 AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= operator=x\n", "small-order"},
+        {"ed25519 8P///////////////////////////////////////38= operator=x\n",
+         "not a canonical point encoding"},
+    };
+    for (size_t i = 0; i < sizeof not_keys / sizeof not_keys[0]; i++) {
+        assert_int_equal(
+            ofc_trust_parse(not_keys[i][0], strlen(not_keys[i][0]), "ts", &t, err, sizeof err),
+            OFC_ERR_PARSE);
+        assert_null(t);
+        assert_non_null(strstr(err, "ts:1: the public key is"));
+        assert_non_null(strstr(err, not_keys[i][1]));
+    }
 }
 
 static void test_policy_denies_by_default(void **state)
 {
     char err[256];
     ofc_trust *t = NULL;
-    const char *text = "ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x\n";
+    const char *text = "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=x\n";
     assert_int_equal(ofc_trust_parse(text, strlen(text), "ts", &t, err, sizeof err), OFC_OK);
     const ofc_trust_entry *e = ofc_trust_at(t, 0);
     assert_int_equal(ofc_trust_entry_allows(e, "SwitchMode", "PID-1", "Demofactory/x"),

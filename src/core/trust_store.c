@@ -23,6 +23,7 @@ typedef struct name_list {
 
 struct ofc_trust_entry {
     unsigned char pk[OFC_PUBLIC_KEY_LEN];
+    ed25519_vkey *vkey; /* owned: the decoded key and its verification table */
     char key_id[OFC_KEY_ID_LEN + 1];
     char *operator_id;
     name_list roles, methods, uns, assets;
@@ -54,6 +55,7 @@ static void list_free(name_list *l)
 
 static void entry_free(ofc_trust_entry *e)
 {
+    ed25519_vkey_destroy(e->vkey);
     free(e->operator_id);
     list_free(&e->roles);
     list_free(&e->methods);
@@ -113,6 +115,14 @@ static ofc_err parse_line(char *line, ofc_trust_entry *e, char *why, size_t why_
         return OFC_ERR_PARSE;
     }
     ofc_key_id(e->pk, e->key_id);
+    ed25519_vkey_err bad_key;
+    e->vkey = ed25519_vkey_new(e->pk, &bad_key);
+    if (!e->vkey) {
+        /* No signature could ever verify with it (libsodium refuses it too): say so now. */
+        snprintf(why, why_size, "the public key is %s, not an Ed25519 public key",
+                 ed25519_vkey_err_str(bad_key));
+        return OFC_ERR_PARSE;
+    }
     char *opt;
     while ((opt = strtok_r(NULL, " \t", &save))) {
         char *eq = strchr(opt, '=');
@@ -315,6 +325,11 @@ const char *ofc_trust_entry_key_id(const ofc_trust_entry *e)
 const unsigned char *ofc_trust_entry_public(const ofc_trust_entry *e)
 {
     return e->pk;
+}
+
+const ed25519_vkey *ofc_trust_entry_vkey(const ofc_trust_entry *e)
+{
+    return e->vkey;
 }
 
 static bool list_has(const name_list *l, const char *name)

@@ -13,6 +13,7 @@
 #ifndef OFC_TRUST_STORE_H
 #define OFC_TRUST_STORE_H
 
+#include "ed25519_vkey.h"
 #include "ofc_err.h"
 #include "op_key.h"
 
@@ -65,6 +66,8 @@ const ofc_trust_entry *ofc_trust_find(const ofc_trust *trust, const char *key_id
 const char *ofc_trust_entry_operator(const ofc_trust_entry *e);
 const char *ofc_trust_entry_key_id(const ofc_trust_entry *e);
 const unsigned char *ofc_trust_entry_public(const ofc_trust_entry *e);
+/* The key decoded for verification (ed25519_vkey.h), borrowed from the store. */
+const ed25519_vkey *ofc_trust_entry_vkey(const ofc_trust_entry *e);
 bool ofc_trust_entry_has_role(const ofc_trust_entry *e, const char *role);
 
 /* May this key invoke method on asset target, whose UNS path is uns_id (NULL if unknown)? */

@@ -461,8 +461,8 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
     jw_reset(&v->canon);
     if (ofc_command_canonical(&c, &v->canon) != OFC_OK)
         return OFC_VERDICT_BAD_ENVELOPE; /* two arguments the same after stripping */
-    if (crypto_sign_verify_detached(raw, (const unsigned char *)v->canon.buf, v->canon.len,
-                                    ofc_trust_entry_public(entry)) != 0)
+    if (!ed25519_vkey_verify(ofc_trust_entry_vkey(entry), raw, (const unsigned char *)v->canon.buf,
+                             v->canon.len))
         return OFC_VERDICT_BAD_SIGNATURE;
 
     if (info->timestamp_us < now_us - v->opts.window_us ||
