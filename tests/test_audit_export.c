@@ -1,7 +1,8 @@
 /* test_audit_export: the audit's NDJSON export carries what its verdict depended on besides the
  * record (the Kafka time it was judged at and the target's UNS path), so `ofc verify --stdin`
  * reaches the same verdict on it a day later; older exports without those fields still parse;
- * upstream's empty <method>_CMD start-up records are left out of the audit. */
+ * upstream's empty <method>_CMD start-up records are left out of the audit; the line reader
+ * takes what the writer wrote and checks what an edited file may hold instead. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "asset_model.h"
 #include "audit.h"
+#include "audit_line.h"
 #include "command.h"
 #include "json_writer.h"
 #include "op_key.h"
@@ -181,6 +183,86 @@ static void test_export_carries_time_and_uns_and_verifies_again(void **state)
     ofc_audit_destroy(audit);
 }
 
+static ofc_audit_line_status parse(const char *text, ofc_audit_line *line)
+{
+    return ofc_audit_line_parse(text, strlen(text), line);
+}
+
+static void test_export_line_reads_back_and_refuses_what_a_verdict_lacks(void **state)
+{
+    ofc_audit *audit = ofc_audit_new(trust, model, 0);
+    const char *names[] = {"NewMode"}, *values[] = {"MANUAL"};
+    ofc_signed_command cmd;
+    char err[256];
+    assert_int_equal(ofc_command_sign(alice, "LAB-1", "SwitchMode", 1, names, values, "line",
+                                      ofc_time_now_us(), &cmd, err, sizeof err),
+                     OFC_OK);
+    ofc_origin o = {OFC_ORIGIN_STREAM, 4, 1234, ofc_time_now_us() / 1000};
+    ofc_audit_add_record(audit, cmd.target, strlen(cmd.target), cmd.record, cmd.record_len, &o);
+    json_writer jw;
+    jw_init(&jw);
+    ofc_audit_write_json(ofc_audit_at(audit, 0), &jw);
+
+    /* What the writer wrote comes back whole. */
+    ofc_audit_line line;
+    assert_int_equal(ofc_audit_line_parse(jw.buf, jw.len, &line), OFC_AUDIT_LINE_OK);
+    assert_string_equal(line.target, "LAB-1");
+    assert_int_equal(line.record_len, cmd.record_len);
+    assert_memory_equal(line.record, cmd.record, cmd.record_len);
+    assert_int_equal(line.kafka_time_us, o.timestamp_ms * 1000);
+    assert_true(line.has_uns);
+    assert_string_equal(line.uns, "Demofactory/Lab/LAB-1");
+    assert_int_equal(line.partition, 4);
+    assert_int_equal(line.offset, 1234);
+    ofc_audit_line_fini(&line);
+    ofc_signed_command_fini(&cmd);
+    jw_fini(&jw);
+    ofc_audit_destroy(audit);
+
+    /* Each lack named; ranges checked; what is not an export is said so. */
+    static const struct {
+        const char *text;
+        ofc_audit_line_status want;
+    } cases[] = {
+        {"LAB-1\t{}", OFC_AUDIT_LINE_NOT_EXPORT},
+        {"{\"target\":\"LAB-1\"}", OFC_AUDIT_LINE_NOT_EXPORT},
+        {"[1,2]", OFC_AUDIT_LINE_NOT_EXPORT},
+        {"{\"record\":\"{}\",\"record\":\"{}\"}", OFC_AUDIT_LINE_NOT_EXPORT}, /* twice */
+        {"{\"record\":null,\"target\":\"LAB-1\",\"kafka_time_us\":5}", OFC_AUDIT_LINE_NO_RECORD},
+        {"{\"record\":\"{}\",\"target\":7,\"kafka_time_us\":5}", OFC_AUDIT_LINE_NO_TARGET},
+        {"{\"record\":\"{}\",\"target\":\"LAB-1\",\"kafka_time_us\":-5}", OFC_AUDIT_LINE_NO_TIME},
+        {"{\"record\":\"{}\",\"target\":\"LAB-1\",\"time\":\"yesterday\"}", OFC_AUDIT_LINE_NO_TIME},
+        {"{\"record\":\"{}\",\"target\":\"LAB-1\",\"kafka_time_us\":\"5\"}",
+         OFC_AUDIT_LINE_NO_TIME},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(parse(cases[i].text, &line), cases[i].want);
+        ofc_audit_line_fini(&line);
+    }
+    assert_string_equal(ofc_audit_line_status_str(OFC_AUDIT_LINE_NO_TIME), "a Kafka time");
+
+    /* The ISO time stands in for kafka_time_us; out-of-range positions become unknown (-1); a
+     * null uns is unmapped, an absent one an older export. */
+    assert_int_equal(parse("{\"record\":\"{}\",\"target\":\"LAB-1\",\"time\":"
+                           "\"2026-08-10T09:15:02.417Z\",\"partition\":4294967296,"
+                           "\"offset\":-3,\"uns\":null}",
+                           &line),
+                     OFC_AUDIT_LINE_OK);
+    assert_int_equal(line.kafka_time_us, 1786353302417000LL);
+    assert_int_equal(line.partition, -1);
+    assert_int_equal(line.offset, -1);
+    assert_true(line.has_uns);
+    assert_null(line.uns);
+    ofc_audit_line_fini(&line);
+    assert_int_equal(parse("{\"record\":\"{}\",\"target\":\"LAB-1\",\"kafka_time_us\":9,"
+                           "\"partition\":\"3\"}",
+                           &line),
+                     OFC_AUDIT_LINE_OK);
+    assert_false(line.has_uns);
+    assert_int_equal(line.partition, -1);
+    ofc_audit_line_fini(&line);
+}
+
 static void test_skips_only_unreadable_command_records(void **state)
 {
     ofc_command_info info;
@@ -202,6 +284,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_export_carries_time_and_uns_and_verifies_again),
+        cmocka_unit_test(test_export_line_reads_back_and_refuses_what_a_verdict_lacks),
         cmocka_unit_test(test_skips_only_unreadable_command_records),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

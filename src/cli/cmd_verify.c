@@ -6,6 +6,7 @@
  * again at the Kafka time and with the UNS path it carries. Upstream's empty <method>_CMD
  * start-up records are not commands: they are counted, not listed. */
 #include "audit.h"
+#include "audit_line.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "json_writer.h"
@@ -221,37 +222,27 @@ static void print_summary(const verify_ctx *vc)
  * ofc verify --json): the record is judged again at the Kafka time the export carries, with the
  * UNS path the audit used, so a command valid then is valid now, and a changed record is not.
  * Returns false if the line is not such an object. */
-static bool judge_export_line(verify_ctx *vc, const char *line, size_t n)
+static bool judge_export_line(verify_ctx *vc, const char *text, size_t n)
 {
-    json_t *doc = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL);
-    json_t *record = json_object_get(doc, "record");
-    if (!json_is_object(doc) || !record) {
-        json_decref(doc);
+    ofc_audit_line line;
+    ofc_audit_line_status st = ofc_audit_line_parse(text, n, &line);
+    if (st == OFC_AUDIT_LINE_NOT_EXPORT) {
+        ofc_audit_line_fini(&line);
         return false;
     }
-    const char *target = json_string_value(json_object_get(doc, "target"));
-    json_t *kt = json_object_get(doc, "kafka_time_us");
-    const char *iso = json_string_value(json_object_get(doc, "time"));
-    int64_t when = 0;
-    if (json_is_integer(kt))
-        when = (int64_t)json_integer_value(kt);
-    else if (iso && !ofc_time_parse(iso, strlen(iso), &when))
-        when = 0;
-    if (!json_is_string(record) || !target || when <= 0) {
+    if (st != OFC_AUDIT_LINE_OK) {
         fprintf(stderr, "ofc verify: an export line without %s was skipped\n",
-                !json_is_string(record) ? "its record (too large to keep?)"
-                : !target               ? "a target"
-                                        : "a Kafka time");
+                ofc_audit_line_status_str(st));
         vc->skipped_lines++;
-        json_decref(doc);
+        ofc_audit_line_fini(&line);
         return true;
     }
-    json_t *uns = json_object_get(doc, "uns");
-    if (!uns && !vc->warned_no_uns) {
+    if (!line.has_uns && !vc->warned_no_uns) {
         fprintf(stderr, "ofc verify: export lines without \"uns\" (an older export): uns= "
                         "policies are judged without the target's UNS path\n");
         vc->warned_no_uns = true;
     }
+    int64_t when = line.kafka_time_us;
     /* The replay cache forgets ids by the clock and then refuses anything older (verifier.h), so
      * a line far older than one before it could come back expired: say why. */
     if (when < vc->latest_us - vc->window_us && !vc->warned_order) {
@@ -261,14 +252,10 @@ static bool judge_export_line(verify_ctx *vc, const char *line, size_t n)
     }
     if (when > vc->latest_us)
         vc->latest_us = when;
-    json_t *part = json_object_get(doc, "partition"), *off = json_object_get(doc, "offset");
-    ofc_origin origin = {OFC_ORIGIN_STREAM,
-                         json_is_integer(part) ? (int32_t)json_integer_value(part) : -1,
-                         json_is_integer(off) ? (int64_t)json_integer_value(off) : -1, when / 1000};
-    judged_at at = {json_string_value(uns), when, when, &origin};
-    const char *rec = json_string_value(record);
-    judge(vc, target, strlen(target), rec, json_string_length(record), &at);
-    json_decref(doc);
+    ofc_origin origin = {OFC_ORIGIN_STREAM, line.partition, line.offset, when / 1000};
+    judged_at at = {line.uns, when, when, &origin};
+    judge(vc, line.target, strlen(line.target), line.record, line.record_len, &at);
+    ofc_audit_line_fini(&line);
     return true;
 }
 

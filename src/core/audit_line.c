@@ -1,0 +1,64 @@
+/* audit_line: an export line read back with jansson (rare, not the hot path), field by field. */
+#include "audit_line.h"
+
+#include "timeutil.h"
+
+#include <jansson.h>
+#include <string.h>
+
+const char *ofc_audit_line_status_str(ofc_audit_line_status status)
+{
+    switch (status) {
+    case OFC_AUDIT_LINE_OK: return "an export line";
+    case OFC_AUDIT_LINE_NOT_EXPORT: return "not an export line";
+    case OFC_AUDIT_LINE_NO_RECORD: return "its record (too large to keep?)";
+    case OFC_AUDIT_LINE_NO_TARGET: return "a target";
+    case OFC_AUDIT_LINE_NO_TIME: return "a Kafka time";
+    }
+    return "unknown";
+}
+
+ofc_audit_line_status ofc_audit_line_parse(const char *text, size_t n, ofc_audit_line *line)
+{
+    memset(line, 0, sizeof *line);
+    line->partition = -1;
+    line->offset = -1;
+    json_t *doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, NULL);
+    line->doc = doc;
+    json_t *record = json_object_get(doc, "record");
+    if (!json_is_object(doc) || !record)
+        return OFC_AUDIT_LINE_NOT_EXPORT;
+    if (!json_is_string(record))
+        return OFC_AUDIT_LINE_NO_RECORD;
+    line->record = json_string_value(record);
+    line->record_len = json_string_length(record);
+    line->target = json_string_value(json_object_get(doc, "target"));
+    if (!line->target)
+        return OFC_AUDIT_LINE_NO_TARGET;
+    json_t *kt = json_object_get(doc, "kafka_time_us");
+    const char *iso = json_string_value(json_object_get(doc, "time"));
+    int64_t when = 0;
+    if (json_is_integer(kt))
+        when = (int64_t)json_integer_value(kt);
+    else if (iso && !ofc_time_parse(iso, strlen(iso), &when))
+        when = 0;
+    if (when <= 0)
+        return OFC_AUDIT_LINE_NO_TIME;
+    line->kafka_time_us = when;
+    json_t *uns = json_object_get(doc, "uns");
+    line->has_uns = uns != NULL;
+    line->uns = json_string_value(uns);
+    json_t *part = json_object_get(doc, "partition"), *off = json_object_get(doc, "offset");
+    if (json_is_integer(part) && json_integer_value(part) >= 0 &&
+        json_integer_value(part) <= INT32_MAX)
+        line->partition = (int32_t)json_integer_value(part);
+    if (json_is_integer(off) && json_integer_value(off) >= 0)
+        line->offset = (int64_t)json_integer_value(off);
+    return OFC_AUDIT_LINE_OK;
+}
+
+void ofc_audit_line_fini(ofc_audit_line *line)
+{
+    json_decref(line->doc);
+    line->doc = NULL;
+}
