@@ -22,6 +22,7 @@
 #include "support/live_json.h"
 #include "support/proc.h"
 #include "support/truth_compare.h"
+#include "support/web_proc.h"
 #include "support/ws_client.h"
 
 #include <jansson.h>
@@ -52,17 +53,7 @@ static struct {
 
 static bool add_user(const char *name, const char *role, char *token, size_t size)
 {
-    char *argv[] = {OFC_BINARY,   "web",     "--add-user", (char *)name, "--role",
-                    (char *)role, "--users", G.users,      NULL};
-    int st;
-    char *out = proc_run(argv, NULL, 20000, &st);
-    bool ok = st == 0 && out && strncmp(out, "ofc_", 4) == 0;
-    if (ok) {
-        snprintf(token, size, "%s", out);
-        token[strcspn(token, "\n")] = '\0';
-    }
-    free(out);
-    return ok;
+    return web_proc_add_user(OFC_BINARY, G.users, name, role, token, size);
 }
 
 static bool start_web(char *const extra[])
@@ -87,18 +78,7 @@ static bool start_web(char *const extra[])
     for (int i = 0; extra && extra[i]; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
-    if (!proc_spawn(&G.web, argv, true, false))
-        return false;
-    char line[256];
-    if (!proc_read_line(&G.web, line, sizeof line, 20000))
-        return false;
-    const char *colon = strrchr(line, ':');
-    G.port = colon ? atoi(colon + 1) : 0;
-    if (!proc_read_line(&G.web, line, sizeof line, 20000) || !strstr(line, "metrics on"))
-        return false;
-    colon = strrchr(line, ':');
-    G.metrics_port = colon ? atoi(colon + 1) : 0;
-    return G.port > 0 && G.metrics_port > 0;
+    return web_proc_start(&G.web, argv, &G.port, &G.metrics_port, 20000);
 }
 
 static int http(const char *method, const char *path, const char *headers, const char *body,

@@ -20,6 +20,7 @@
 #include "command.h"
 #include "op_key.h"
 #include "support/proc.h"
+#include "support/web_proc.h"
 #include "support/ws_client.h"
 #include "timeutil.h"
 
@@ -42,17 +43,7 @@ static struct {
 
 static bool add_user(const char *name, const char *role, char *token, size_t size)
 {
-    char *argv[] = {OFC_BINARY,   "web",     "--add-user", (char *)name, "--role",
-                    (char *)role, "--users", G.users,      NULL};
-    int st;
-    char *out = proc_run(argv, NULL, 20000, &st);
-    bool ok = st == 0 && out && strncmp(out, "ofc_", 4) == 0;
-    if (ok) {
-        snprintf(token, size, "%s", out);
-        token[strcspn(token, "\n")] = '\0';
-    }
-    free(out);
-    return ok;
+    return web_proc_add_user(OFC_BINARY, G.users, name, role, token, size);
 }
 
 static bool start_web(proc *p, int *port, const char *trust)
@@ -62,14 +53,7 @@ static bool start_web(proc *p, int *port, const char *trust)
                     (char *)"--trust", (char *)trust, NULL};
     if (!trust)
         argv[8] = NULL;
-    if (!proc_spawn(p, argv, true, false))
-        return false;
-    char line[256];
-    if (!proc_read_line(p, line, sizeof line, 20000))
-        return false;
-    const char *colon = strrchr(line, ':');
-    *port = colon ? atoi(colon + 1) : 0;
-    return *port > 0;
+    return web_proc_start(p, argv, port, NULL, 20000);
 }
 
 static ofc_op_key *make_key(const char *name)

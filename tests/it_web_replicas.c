@@ -19,6 +19,7 @@
 
 #include "support/live_json.h"
 #include "support/proc.h"
+#include "support/web_proc.h"
 #include "support/ws_client.h"
 
 #include <jansson.h>
@@ -43,12 +44,6 @@ static struct {
     replica a, b;
 } G;
 
-static int port_of(const char *line)
-{
-    const char *colon = strrchr(line, ':');
-    return colon ? atoi(colon + 1) : 0;
-}
-
 /* Every replica the same way a Swarm service starts its tasks: same users, same secret. */
 static bool start_replica(replica *r, const char *name)
 {
@@ -68,16 +63,7 @@ static bool start_replica(replica *r, const char *name)
                     (char *)name,
                     NULL};
     r->name = name;
-    if (!proc_spawn(&r->p, argv, true, false))
-        return false;
-    char line[256];
-    if (!proc_read_line(&r->p, line, sizeof line, 30000))
-        return false;
-    r->port = port_of(line);
-    if (!proc_read_line(&r->p, line, sizeof line, 30000) || !strstr(line, "metrics on"))
-        return false;
-    r->metrics_port = port_of(line);
-    return r->port > 0 && r->metrics_port > 0;
+    return web_proc_start(&r->p, argv, &r->port, &r->metrics_port, 30000);
 }
 
 /* What a replica's state is, without what only says when or where it was read: the local
@@ -155,20 +141,14 @@ static int group_setup(void **state)
         return -1;
     snprintf(G.users, sizeof G.users, "%s/users", G.dir);
     snprintf(G.secret, sizeof G.secret, "%s/secret", G.dir);
-    char *uargv[] = {OFC_BINARY, "web",     "--add-user", "alice", "--role",
-                     "operator", "--users", G.users,      NULL};
-    int st;
-    char *out = proc_run(uargv, NULL, 20000, &st);
-    if (st != 0 || !out)
+    if (!web_proc_add_user(OFC_BINARY, G.users, "alice", "operator", G.alice, sizeof G.alice))
         return -1;
-    snprintf(G.alice, sizeof G.alice, "%s", out);
-    G.alice[strcspn(G.alice, "\n")] = '\0';
-    free(out);
     if (!proc_start_broker(&G.broker, OFC_BINARY, G.boot, sizeof G.boot, NULL))
         return -1;
     /* A plant whose log then stands still, so that "the same log" is a fixed thing. */
     char *sargv[] = {OFC_BINARY, "sim",        "-b", G.boot,   "--assets", "12", "--rate",
                      "300",      "--duration", "5s", "--seed", "11",       NULL};
+    int st;
     free(proc_run(sargv, NULL, 60000, &st));
     if (st != 0)
         return -1;
