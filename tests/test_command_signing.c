@@ -204,6 +204,34 @@ static void test_trust_store_parse_errors(void **state)
     }
 }
 
+/* A trust store names people: more than 4,096 keys (each ~30 KB of verification table) is an
+ * error at the line that overflows, not 120 MB and growing. */
+static void test_trust_store_key_limit(void **state)
+{
+    char err[256];
+    size_t cap = 4097 * 120, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (int i = 0; i < 4097; i++) {
+        unsigned char pk[32], sk[64];
+        crypto_sign_keypair(pk, sk);
+        char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+        sodium_bin2base64(b64, sizeof b64, pk, 32, sodium_base64_VARIANT_ORIGINAL);
+        len += (size_t)snprintf(text + len, cap - len, "ed25519 %s operator=op%d\n", b64, i);
+    }
+    ofc_trust *t = NULL;
+    assert_int_equal(ofc_trust_parse(text, len, "ts", &t, err, sizeof err), OFC_ERR_PARSE);
+    assert_null(t);
+    assert_non_null(strstr(err, "ts:4097: more than 4096 keys"));
+    size_t last = (size_t)(strrchr(text, 'e') - text); /* drop the 4,097th line */
+    while (last && text[last - 1] != '\n')
+        last--;
+    assert_int_equal(ofc_trust_parse(text, last, "ts", &t, err, sizeof err), OFC_OK);
+    assert_int_equal(ofc_trust_count(t), 4096);
+    ofc_trust_destroy(t);
+    free(text);
+}
+
 static void test_policy_denies_by_default(void **state)
 {
     char err[256];
@@ -714,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_keygen_passphrase_and_permissions),
         cmocka_unit_test(test_key_file_tampering_detected),
         cmocka_unit_test(test_trust_store_parse_errors),
+        cmocka_unit_test(test_trust_store_key_limit),
         cmocka_unit_test(test_policy_denies_by_default),
         cmocka_unit_test(test_strip_matches_python),
         cmocka_unit_test(test_canonical_bytes_match_vectors),

@@ -14,6 +14,9 @@
 #define TRUST_LINE_MAX 4096
 #define TRUST_FILE_MAX (4 * 1024 * 1024)
 #define LIST_MAX       256
+/* Each key costs ~30 KB of verification table (ed25519_vkey.h) and ~0.15 ms to load: 4,096 keys
+ * is 120 MB, far more people than one plant's trust store names. */
+#define TRUST_KEYS_MAX 4096
 
 typedef struct name_list {
     char **items;
@@ -198,6 +201,11 @@ ofc_err ofc_trust_parse(const char *text, size_t len, const char *name, ofc_trus
             s[--sl] = '\0';
         if (!*s || *s == '#')
             continue;
+        if (t->count == TRUST_KEYS_MAX) {
+            snprintf(errstr, errstr_size, "%s:%u: more than %d keys", name, lineno, TRUST_KEYS_MAX);
+            ofc_trust_destroy(t);
+            return OFC_ERR_PARSE;
+        }
         ofc_trust_entry e;
         memset(&e, 0, sizeof e);
         if (parse_line(s, &e, why, sizeof why) != OFC_OK) {

@@ -33,7 +33,8 @@ typedef enum ofc_policy {
 
 const char *ofc_policy_str(ofc_policy p);
 
-/* Parse a trust store. Errors name the line (name is used in messages). Owned by the caller. */
+/* Parse a trust store: at most 4,096 keys (each holds a ~30 KB verification table). Errors name
+ * the line (name is used in messages). Owned by the caller. */
 ofc_err ofc_trust_parse(const char *text, size_t len, const char *name, ofc_trust **out,
                         char *errstr, size_t errstr_size);
 ofc_err ofc_trust_load(const char *path, ofc_trust **out, char *errstr, size_t errstr_size);
