@@ -13,8 +13,13 @@
 
 #include <cmocka.h>
 
+#include "command.h"
+#include "commander.h"
+#include "op_key.h"
 #include "plant.h"
 #include "plant_internal.h"
+#include "trust_store.h"
+#include "verifier.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -845,6 +850,103 @@ static void test_invalid_envelopes_rejected(void **state)
     plant_destroy(p);
 }
 
+/* Replace the first occurrence of from in *text by to (reallocated). */
+static void replace_first(char **text, const char *from, const char *to)
+{
+    char *at = strstr(*text, from);
+    assert_non_null(at);
+    size_t head = (size_t)(at - *text), fl = strlen(from), tl = strlen(to), len = strlen(*text);
+    char *out = malloc(len - fl + tl + 1);
+    assert_non_null(out);
+    memcpy(out, *text, head);
+    memcpy(out + head, to, tl);
+    memcpy(out + head + tl, at + fl, len - head - fl + 1);
+    free(*text);
+    *text = out;
+}
+
+/* As a verifying executor the plant runs what the verifier verified, stripped as the signature
+ * covers it (Python's str.strip(): the no-break space too), and it answers every refusal it can
+ * tie to a correlation id, an envelope with an extra field included. */
+static void test_verified_commands_run_what_was_signed(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ofc-sim-verified-XXXXXX", path[128], err[256], line[256];
+    assert_non_null(mkdtemp(dir));
+    assert_true(ofc_crypto_init());
+    snprintf(path, sizeof path, "%s/alice.key", dir);
+    ofc_op_key *key = NULL;
+    assert_int_equal(ofc_op_key_generate("alice", path, NULL, err, sizeof err), OFC_OK);
+    assert_int_equal(ofc_op_key_load(path, NULL, &key, err, sizeof err), OFC_OK);
+    ofc_trust_line(ofc_op_key_public(key), "alice", line, sizeof line);
+    strcat(line, " roles=operator methods=* assets=*");
+    ofc_trust *trust = NULL;
+    assert_int_equal(ofc_trust_parse(line, strlen(line), "t", &trust, err, sizeof err), OFC_OK);
+    ofc_verifier *v = ofc_verifier_new(trust, NULL);
+    plant *p = make_plant(12, 21);
+    plant_set_verifier(p, v);
+    recs rs = {0};
+    plant_register(p, NOW, collect, &rs);
+    expect_last(p, "TEMP-CTRL-001", "mode", "\"AUTO\"");
+
+    /* Signed MANUAL; on the wire the value and name padded with no-break spaces, the sender
+     * with spaces: the signature still holds (it covers the stripped text), and the plant must
+     * act on exactly that stripped text. */
+    const char *names[] = {"NewMode"}, *values[] = {"MANUAL"};
+    ofc_signed_command cmd;
+    assert_int_equal(ofc_command_sign(key, "TEMP-CTRL-001", "SwitchMode", 1, names, values, "t",
+                                      NOW, &cmd, err, sizeof err),
+                     OFC_OK);
+    char *record = strdup(cmd.record);
+    replace_first(&record, "\\\"MANUAL\\\"", "\\\"\xc2\xa0MANUAL\xc2\xa0\\\"");
+    replace_first(&record, "\\\"NewMode\\\"", "\\\"\xc2\xa0NewMode\\\"");
+    replace_first(&record, "\\\"alice\\\"", "\\\" alice \\\"");
+    char why[256] = "";
+    assert_int_equal(plant_handle_record(p, "TEMP-CTRL-001", 13, record, strlen(record), NOW,
+                                         collect, &rs, why, sizeof why),
+                     PLANT_INPUT_EXECUTED);
+    drain(p, &rs);
+    expect_last(p, "TEMP-CTRL-001", "mode", "\"MANUAL\"");
+    char outcome[1024];
+    assert_true(plant_last_value(p, "TEMP-CTRL-001", OFC_OUTCOME_ATTR, outcome, sizeof outcome));
+    assert_non_null(strstr(outcome, cmd.correlation_id));
+    assert_non_null(strstr(outcome, "executed"));
+    assert_non_null(strstr(outcome, "\\\"operator\\\":\\\"alice\\\"")); /* stripped */
+    free(record);
+    ofc_signed_command_fini(&cmd);
+
+    /* A signed command with an extra envelope field: refused (extra_field), and the sender
+     * hears it under its correlation id instead of timing out. */
+    values[0] = "AUTO";
+    assert_int_equal(ofc_command_sign(key, "TEMP-CTRL-001", "SwitchMode", 1, names, values, "t",
+                                      NOW, &cmd, err, sizeof err),
+                     OFC_OK);
+    record = strdup(cmd.record);
+    replace_first(&record, "\\\"arguments\\\"", "\\\"extra\\\":\\\"x\\\",\\\"arguments\\\"");
+    assert_int_equal(plant_handle_record(p, "TEMP-CTRL-001", 13, record, strlen(record), NOW,
+                                         collect, &rs, why, sizeof why),
+                     PLANT_INPUT_REJECTED);
+    assert_non_null(strstr(why, "extra_field"));
+    drain(p, &rs);
+    expect_last(p, "TEMP-CTRL-001", "mode", "\"MANUAL\""); /* not run */
+    assert_true(plant_last_value(p, "TEMP-CTRL-001", OFC_OUTCOME_ATTR, outcome, sizeof outcome));
+    assert_non_null(strstr(outcome, cmd.correlation_id));
+    assert_non_null(strstr(outcome, "rejected"));
+    assert_non_null(strstr(outcome, "extra_field"));
+    free(record);
+    ofc_signed_command_fini(&cmd);
+
+    recs_clear(&rs);
+    plant_destroy(p);
+    ofc_verifier_destroy(v);
+    ofc_trust_destroy(trust);
+    ofc_op_key_destroy(key);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/alice.key.pub", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* ---- truth ---- */
 
 static void test_truth_reflects_last_values(void **state)
@@ -1151,6 +1253,7 @@ int main(void)
         cmocka_unit_test(test_commands_change_state),
         cmocka_unit_test(test_writable_variables),
         cmocka_unit_test(test_invalid_envelopes_rejected),
+        cmocka_unit_test(test_verified_commands_run_what_was_signed),
         cmocka_unit_test(test_truth_reflects_last_values),
         cmocka_unit_test(test_refresh_publishes_the_registration_again),
         cmocka_unit_test(test_deregister),

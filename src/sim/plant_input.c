@@ -11,6 +11,7 @@
  */
 #include "plant_internal.h"
 
+#include "command.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -86,13 +87,43 @@ static json_t *field(json_t *obj, const char *name, bool *dup)
 
 static void args_free(sim_args *args)
 {
-    for (size_t i = 0; i < args->n; i++)
+    for (size_t i = 0; i < args->n; i++) {
+        free(args->name[i]);
         free(args->value[i]);
+    }
     args->n = 0;
 }
 
-/* Validate a CommandEnvelope (wire §6.2). On success args holds the stripped arguments, whose
- * names borrow from root. Returns NULL or the reason it is invalid. */
+static char *strip_copy(const char *s, size_t len)
+{
+    ofc_str t = ofc_strip_py((ofc_str){s, len});
+    char *copy = malloc(t.len + 1);
+    if (copy) {
+        memcpy(copy, t.ptr, t.len);
+        copy[t.len] = '\0';
+    }
+    return copy;
+}
+
+static bool args_add(sim_args *args, const char *name, size_t name_len, const char *value,
+                     size_t value_len)
+{
+    if (args->n == SIM_MAX_ARGS || value_len > SIM_MAX_ARG_LEN)
+        return false;
+    char *n = strip_copy(name, name_len), *v = strip_copy(value, value_len);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return false;
+    }
+    args->name[args->n] = n;
+    args->value[args->n++] = v;
+    return true;
+}
+
+/* Validate a CommandEnvelope (wire §6.2). On success args holds the arguments, names and values
+ * stripped as pydantic's str_strip_whitespace (Python's str.strip()) strips them, the same rule
+ * the verifier applies. Returns NULL or the reason it is invalid. */
 static const char *envelope_parse(json_t *root, sim_args *args, const char **correlation_id,
                                   const char **sender, char *reason, size_t reason_size)
 {
@@ -149,30 +180,34 @@ static const char *envelope_parse(json_t *root, sim_args *args, const char **cor
             args_free(args);
             return reason;
         }
-        if (args->n == SIM_MAX_ARGS || json_string_length(v) > SIM_MAX_ARG_LEN) {
+        if (!args_add(args, k, strlen(k), json_string_value(v), json_string_length(v))) {
             args_free(args);
             return "too many or too long arguments";
         }
-        /* pydantic's str_strip_whitespace. */
-        const char *s = json_string_value(v);
-        size_t len = json_string_length(v);
-        while (len && isspace((unsigned char)*s)) {
-            s++;
-            len--;
-        }
-        while (len && isspace((unsigned char)s[len - 1]))
-            len--;
-        char *copy = malloc(len + 1);
-        if (!copy) {
-            args_free(args);
-            return "out of memory";
-        }
-        memcpy(copy, s, len);
-        copy[len] = '\0';
-        args->name[args->n] = k;
-        args->value[args->n++] = copy;
     }
     return NULL;
+}
+
+/* The correlation id and sender of a command record too broken for the checks above, read
+ * leniently, so that its rejection still reaches the sender (who waits on that id) instead of
+ * leaving it to time out. Empty when the envelope does not even hold a UUID. */
+static void peek_command(json_t *value, char cid[37], char *sender, size_t sender_size)
+{
+    cid[0] = '\0';
+    sender[0] = '\0';
+    if (!json_is_string(value))
+        return;
+    json_t *env = json_loadb(json_string_value(value), json_string_length(value), 0, NULL);
+    json_t *header = json_object_get(env, "header");
+    const char *c = json_string_value(json_object_get(header, "correlation_id"));
+    const char *s = json_string_value(json_object_get(header, "sender_uuid"));
+    if (c && is_uuid(c))
+        snprintf(cid, 37, "%s", c);
+    if (s && cid[0]) {
+        ofc_str t = ofc_strip_py((ofc_str){s, strlen(s)});
+        snprintf(sender, sender_size, "%.*s", (int)t.len, t.ptr);
+    }
+    json_decref(env);
 }
 
 /* Report a command's outcome as the ofc_command_outcome attribute of the asset (commander.h). */
@@ -205,77 +240,114 @@ static void emit_outcome(plant *p, sim_asset *a, const char *cid, const char *me
     }
 }
 
-static plant_input run_command(plant *p, sim_asset *a, const char *id, size_t id_len, json_t *value,
-                               char *why, size_t why_size)
+/* Run a command the checks passed: method, arguments (stripped), correlation id and sender. */
+static plant_input execute_command(plant *p, sim_asset *a, const char *method, sim_args *args,
+                                   const char *cid, const char *sender, char *why, size_t why_size)
 {
-    char method[128];
-    size_t mlen = id_len - strlen(SIM_CMD_SUFFIX);
-    if (mlen == 0 || mlen >= sizeof method)
-        return reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
-    memcpy(method, id, mlen);
-    method[mlen] = '\0';
-    if (a->role != SIM_ROLE_DEVICE)
-        return reject(why, why_size, "%s: ignoring %s: not a device", a->uuid, id);
-    if (!json_is_string(value))
-        return reject(why, why_size, "%s: ignoring %s: VALUE is not a JSON string", a->uuid, id);
-    if (json_string_length(value) == 0)
-        return reject(why, why_size, "%s: ignoring %s: empty command", a->uuid, id);
-
-    json_error_t jerr;
-    json_t *env = json_loadb(json_string_value(value), json_string_length(value),
-                             JSON_REJECT_DUPLICATES, &jerr);
-    if (!env)
-        return reject(why, why_size, "%s: ignoring %s: envelope is not JSON: %s", a->uuid, id,
-                      jerr.text);
-    sim_args args = {0};
-    const char *cid = NULL, *sender = NULL;
-    char reason[200] = "";
-    const char *bad = envelope_parse(env, &args, &cid, &sender, reason, sizeof reason);
-    if (bad) {
-        plant_input r = reject(why, why_size, "%s: ignoring %s: %s", a->uuid, id, bad);
-        emit_outcome(p, a, cid, method, false, bad, sender);
-        args_free(&args);
-        json_decref(env);
-        return r;
-    }
     const sim_item_desc *m = NULL;
-    for (size_t i = 0; i < a->n_items; i++)
+    for (size_t i = 0; a->role == SIM_ROLE_DEVICE && i < a->n_items; i++)
         if (a->items[i].desc->beh == SIM_BEH_METHOD && strcmp(a->items[i].desc->id, method) == 0)
             m = a->items[i].desc;
     if (!m || !a->kind->exec) {
         /* Refused with a reason the sender hears, not left to time out. */
-        plant_input r = reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
         emit_outcome(p, a, cid, method, false, "no such method on this asset", sender);
-        args_free(&args);
-        json_decref(env);
-        return r;
+        return reject(why, why_size, "%s: ignoring %s_CMD: no such method", a->uuid, method);
     }
-    for (size_t i = 0; i < args.n; i++) {
+    for (size_t i = 0; i < args->n; i++) {
         bool known = false;
         for (size_t j = 0; j < m->n_args; j++)
-            known |= strcmp(args.name[i], m->args[j].name) == 0;
+            known |= strcmp(args->name[i], m->args[j].name) == 0;
         if (!known)
             ofc_log_warn("sim: %s: %s: ignoring unknown argument \"%s\"", a->uuid, method,
-                         args.name[i]);
+                         args->name[i]);
     }
-    reason[0] = '\0';
+    char reason[200] = "";
     plant__kind_advance(p, a);
-    bool ok = a->kind->exec(p, a, m, &args, reason, sizeof reason);
-    plant_input r;
-    if (ok) {
+    if (a->kind->exec(p, a, m, args, reason, sizeof reason)) {
         ofc_log_info("sim: %s: executed %s (correlation_id %s, from %s)", a->uuid, method, cid,
                      sender);
         emit_outcome(p, a, cid, method, true,
                      p->verifier ? "verified" : "executed without verification (no trust store)",
                      sender);
-        r = PLANT_INPUT_EXECUTED;
+        return PLANT_INPUT_EXECUTED;
+    }
+    emit_outcome(p, a, cid, method, false, *reason ? reason : "invalid arguments", sender);
+    return reject(why, why_size, "%s: %s not executed: %s", a->uuid, method,
+                  *reason ? reason : "invalid arguments");
+}
+
+/* Without a trust store: the envelope checked as upstream's pydantic model checks it. */
+static plant_input run_unverified(plant *p, sim_asset *a, const char *method, json_t *value,
+                                  char *why, size_t why_size)
+{
+    if (!json_is_string(value))
+        return reject(why, why_size, "%s: ignoring %s_CMD: VALUE is not a JSON string", a->uuid,
+                      method);
+    if (json_string_length(value) == 0)
+        return reject(why, why_size, "%s: ignoring %s_CMD: empty command", a->uuid, method);
+    json_error_t jerr;
+    json_t *env = json_loadb(json_string_value(value), json_string_length(value),
+                             JSON_REJECT_DUPLICATES, &jerr);
+    if (!env)
+        return reject(why, why_size, "%s: ignoring %s_CMD: envelope is not JSON: %s", a->uuid,
+                      method, jerr.text);
+    sim_args args = {0};
+    const char *cid = NULL, *sender = NULL;
+    char reason[200] = "";
+    const char *bad = envelope_parse(env, &args, &cid, &sender, reason, sizeof reason);
+    plant_input r;
+    if (bad) {
+        char peek_cid[37], peek_sender[OFC_OPERATOR_MAX + 1];
+        peek_command(value, peek_cid, peek_sender, sizeof peek_sender);
+        emit_outcome(p, a, peek_cid, method, false, bad, peek_sender);
+        r = reject(why, why_size, "%s: ignoring %s_CMD: %s", a->uuid, method, bad);
     } else {
-        r = reject(why, why_size, "%s: %s not executed: %s", a->uuid, method,
-                   *reason ? reason : "invalid arguments");
-        emit_outcome(p, a, cid, method, false, *reason ? reason : "invalid arguments", sender);
+        ofc_str s = ofc_strip_py((ofc_str){sender, strlen(sender)});
+        char stripped_sender[OFC_OPERATOR_MAX * 4 + 1];
+        snprintf(stripped_sender, sizeof stripped_sender, "%.*s", (int)s.len, s.ptr);
+        r = execute_command(p, a, method, &args, cid, stripped_sender, why, why_size);
     }
     args_free(&args);
     json_decref(env);
+    return r;
+}
+
+/* With a trust store: nothing runs unless the verifier says valid, and what runs is what it
+ * verified (its stripped arguments, correlation id and sender). */
+static plant_input run_verified(plant *p, sim_asset *a, const char *method, const void *key,
+                                size_t key_len, const void *payload, size_t payload_len,
+                                json_t *value, char *why, size_t why_size)
+{
+    ofc_command_info info;
+    ofc_verdict vd = ofc_verifier_check(p->verifier, key, key_len, payload, payload_len, a->uns_id,
+                                        p->now_us, &info);
+    if (vd != OFC_VERDICT_VALID) {
+        char detail[200], cid[37], sender[OFC_OPERATOR_MAX + 1];
+        snprintf(detail, sizeof detail, "%s: %s", ofc_verdict_name(vd),
+                 vd == OFC_VERDICT_POLICY_DENIED ? ofc_policy_str(info.policy)
+                                                 : ofc_verdict_str(vd));
+        if (info.correlation_id) {
+            snprintf(cid, sizeof cid, "%s", info.correlation_id);
+            snprintf(sender, sizeof sender, "%s", info.sender ? info.sender : "");
+        } else {
+            peek_command(value, cid, sender, sizeof sender);
+        }
+        emit_outcome(p, a, cid, method, false, detail, sender);
+        return reject(why, why_size, "%s: refusing %s_CMD: %s", a->uuid, method, detail);
+    }
+    sim_args args = {0};
+    for (size_t i = 0; i < info.arg_count; i++)
+        if (!args_add(&args, info.arg_names[i], strlen(info.arg_names[i]), info.arg_values[i],
+                      strlen(info.arg_values[i]))) {
+            args_free(&args);
+            emit_outcome(p, a, info.correlation_id, method, false, "too many or too long arguments",
+                         info.sender);
+            return reject(why, why_size, "%s: ignoring %s_CMD: too many or too long arguments",
+                          a->uuid, method);
+        }
+    plant_input r =
+        execute_command(p, a, method, &args, info.correlation_id, info.sender, why, why_size);
+    args_free(&args);
     return r;
 }
 
@@ -383,24 +455,19 @@ plant_input plant_handle_record(plant *p, const void *key, size_t key_len, const
 
     size_t sl = strlen(SIM_CMD_SUFFIX);
     if (id_len > sl && strcmp(id + id_len - sl, SIM_CMD_SUFFIX) == 0) {
-        if (p->verifier && json_is_string(value) && json_string_length(value) > 0) {
-            /* The reference executor: nothing runs unless the verifier says valid. */
-            ofc_command_info info;
-            ofc_verdict vd = ofc_verifier_check(p->verifier, key, key_len, payload, payload_len,
-                                                a->uns_id, now_us, &info);
-            if (vd != OFC_VERDICT_VALID) {
-                char detail[200];
-                snprintf(detail, sizeof detail, "%s: %s", ofc_verdict_name(vd),
-                         vd == OFC_VERDICT_POLICY_DENIED ? ofc_policy_str(info.policy)
-                                                         : ofc_verdict_str(vd));
-                r = reject(why, why_size, "%s: refusing %s: %s", a->uuid, id, detail);
-                char method[128];
-                snprintf(method, sizeof method, "%.*s", (int)(id_len - sl), id);
-                emit_outcome(p, a, info.correlation_id, method, false, detail, info.sender);
-                goto out;
-            }
+        char method[128];
+        if (id_len - sl >= sizeof method) {
+            r = reject(why, why_size, "%s: ignoring %s: no such method", a->uuid, id);
+            goto out;
         }
-        r = run_command(p, a, id, id_len, value, why, why_size);
+        snprintf(method, sizeof method, "%.*s", (int)(id_len - sl), id);
+        if (json_is_string(value) && json_string_length(value) == 0)
+            r = reject(why, why_size, "%s: ignoring %s: empty command", a->uuid, id);
+        else if (p->verifier)
+            r = run_verified(p, a, method, key, key_len, payload, payload_len, value, why,
+                             why_size);
+        else
+            r = run_unverified(p, a, method, value, why, why_size);
         goto out;
     }
     if (a->role == SIM_ROLE_DEVICE) {

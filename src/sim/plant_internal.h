@@ -127,9 +127,10 @@ typedef struct sim_item sim_item;
 
 /* Command arguments after validation: names borrowed, values stripped copies. */
 #define SIM_MAX_ARGS 16
+/* A command's arguments, stripped as the receiver strips (ofc_strip_py): owned copies. */
 typedef struct sim_args {
     size_t n;
-    const char *name[SIM_MAX_ARGS];
+    char *name[SIM_MAX_ARGS];
     char *value[SIM_MAX_ARGS];
 } sim_args;
 
