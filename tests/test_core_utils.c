@@ -15,6 +15,7 @@
 #include "strmap.h"
 #include "timeutil.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,38 @@ static void test_json_writer_escapes_and_commas(void **state)
     jw_fini(&jw);
 }
 
+/* Text from the wire that no parser checked (a rejected record kept raw) must still make JSON:
+ * valid UTF-8 passes through, anything else becomes U+FFFD, byte by byte. */
+static void test_json_writer_keeps_output_valid_utf8(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8f\xad",
+         "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8f\xad\""},
+        {"\xff\xfe", "\"\xef\xbf\xbd\xef\xbf\xbd\""},                 /* never UTF-8 */
+        {"a\xc3", "\"a\xef\xbf\xbd\""},                               /* cut short */
+        {"\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\""},                 /* overlong '/' */
+        {"\xe0\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* overlong */
+        {"\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* surrogate */
+        {"\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},
+        {"\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""}, /* U+10FFFF */
+        {"\xe2\x28\xa1", "\"\xef\xbf\xbd(\xef\xbf\xbd\""},
+    };
+    json_writer jw;
+    jw_init(&jw);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        jw_reset(&jw);
+        jw_string(&jw, cases[i].in);
+        assert_string_equal(jw.buf, cases[i].out);
+        json_error_t jerr;
+        json_t *back = json_loads(jw.buf, JSON_DECODE_ANY, &jerr); /* jansson checks UTF-8 */
+        assert_non_null(back);
+        json_decref(back);
+    }
+    jw_fini(&jw);
+}
+
 static void test_config_validation(void **state)
 {
     char err[512];
@@ -321,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_start_positions),
         cmocka_unit_test(test_json_writer_escapes_and_commas),
+        cmocka_unit_test(test_json_writer_keeps_output_valid_utf8),
         cmocka_unit_test(test_config_validation),
         cmocka_unit_test(test_config_file_errors_name_the_line),
         cmocka_unit_test(test_config_environment_layer),

@@ -115,6 +115,37 @@ void jw_array_end(json_writer *jw)
     close_container(jw, ']');
 }
 
+/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, nothing
+ * above U+10FFFF), or 0 if the bytes there are not one. */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else
+        return 0;
+    if (avail < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
 static void write_escaped(json_writer *jw, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -122,9 +153,24 @@ static void write_escaped(json_writer *jw, const char *s, size_t len)
     jw->buf[jw->len++] = '"';
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             reserve(jw, 1);
             jw->buf[jw->len++] = (char)c;
+            continue;
+        }
+        if (c >= 0x80) {
+            /* Whatever the caller hands in, the output stays JSON: a byte that starts no valid
+             * UTF-8 sequence becomes U+FFFD, as a decoder would show it. */
+            size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+            reserve(jw, 4);
+            if (n) {
+                memcpy(jw->buf + jw->len, s + i, n);
+                jw->len += n;
+                i += n - 1;
+            } else {
+                memcpy(jw->buf + jw->len, "\xef\xbf\xbd", 3);
+                jw->len += 3;
+            }
             continue;
         }
         reserve(jw, 6);

@@ -37,7 +37,8 @@ void jw_array_end(json_writer *jw);
 void jw_key(json_writer *jw, const char *key);
 void jw_key_n(json_writer *jw, const char *key, size_t len);
 void jw_string(json_writer *jw, const char *s);
-/* Writes s[0..len) escaped; bytes are assumed to be valid UTF-8 (parsers validate first). */
+/* Writes s[0..len) escaped. Bytes that are not valid UTF-8 are written as U+FFFD, so the output
+ * is always JSON (text from the wire that no parser checked, e.g. a rejected record kept raw). */
 void jw_string_n(json_writer *jw, const char *s, size_t len);
 /* Writes already-valid JSON text verbatim (a number token, a nested document). */
 void jw_raw(json_writer *jw, const char *json, size_t len);
