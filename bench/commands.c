@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     memset(raw_msg, 'x', sizeof raw_msg);
     ofc_op_key_sign(key, raw_msg, sizeof raw_msg, raw_sig);
     const ed25519_vkey *vkey = ofc_trust_entry_vkey(ofc_trust_at(trust, 0));
-    ofc_verifier_opts vo = {0, 0, 0, (size_t)count + 1};
+    ofc_verifier_opts vo = {0, 0, 0, (size_t)count + 1, false};
     ofc_verifier *v = ofc_verifier_new(trust, &vo);
     long raw_ok = 0, vkey_ok = 0, valid = 0;
     double raw_s = 0, vkey_s = 0, verify_s = 0;

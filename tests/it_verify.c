@@ -282,6 +282,17 @@ static void test_audit_export_is_judged_again_as_of_its_kafka_time(void **state)
     free(bad);
     free(forged_line);
 
+    /* Newest first (as an export of several partitions may be): judged the same. */
+    char *first = export_of(oldl), *second = export_of(live);
+    char reversed[16384];
+    snprintf(reversed, sizeof reversed, "%s%s", second, first);
+    free(first);
+    free(second);
+    char *rev = verify(stdin_args, reversed, summary, sizeof summary);
+    assert_int_equal(count_verdicts(rev, "valid", NULL), 2);
+    assert_non_null(strstr(summary, "valid=2"));
+    free(rev);
+
     /* One stdin run remembers correlation ids: the same line twice is a replay. */
     char *one = export_of(live);
     char twice[16384];
@@ -321,6 +332,23 @@ static void test_empty_and_unreadable_command_records(void **state)
     assert_string_equal(jstr(v, "target"), TARGET);
     assert_string_equal(jstr(v, "method"), "SwitchMode"); /* the method it asked, as listed */
     json_decref(v);
+    free(out);
+
+    /* Every line handed in is accounted for: a record that is no command is counted; an export
+     * line whose record was too large to keep is listed again as oversized; one whose record
+     * had no Kafka key (target null) is judged, not skipped. */
+    const char *more =
+        TARGET "\t{\"ID\":\"Temp\",\"VALUE\":\"21.5\",\"TYPE\":\"Samples\"}\n"
+               "{\"status\":\"invalid\",\"verdict\":\"oversized\",\"target\":\"" TARGET
+               "\",\"method\":\"SwitchMode\",\"kafka_time_us\":1786353302417000,\"record\":null}\n"
+               "{\"verdict\":\"bad_record\",\"target\":null,\"kafka_time_us\":1786353302417000,"
+               "\"record\":\"{\\\"ID\\\":\\\"SwitchMode_CMD\\\",\\\"VALUE\\\":\\\"x\\\"}\"}\n";
+    out = verify(text_args, more, summary, sizeof summary);
+    assert_non_null(strstr(summary, "not_commands=1"));
+    assert_non_null(strstr(summary, "oversized=1"));
+    assert_non_null(strstr(summary, "bad_record=1"));
+    assert_null(strstr(summary, "skipped_lines"));
+    assert_non_null(strstr(out, " oversized - " TARGET " SwitchMode "));
     free(out);
 }
 

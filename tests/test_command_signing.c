@@ -533,7 +533,7 @@ static void test_tamper_matrix(void **state)
 
 static void test_replay_cache_bound_raises_the_floor(void **state)
 {
-    ofc_verifier_opts opts = {0, 0, 0, 4};
+    ofc_verifier_opts opts = {0, 0, 0, 4, false};
     ofc_verifier *v = ofc_verifier_new(trust, &opts);
     signed_rec first, r;
     sign_rec(&first, alice, "LAB-1", NOW);
@@ -548,6 +548,94 @@ static void test_replay_cache_bound_raises_the_floor(void **state)
     r.envelope = env;
     assert_int_equal(check_rec(v, &r, NULL, NOW + 5000), OFC_VERDICT_EXPIRED);
     ofc_verifier_destroy(v);
+}
+
+/* Sign the record's (edited) content again with k: what an operator's own tool could do. */
+static void resign(signed_rec *r, const ofc_op_key *k)
+{
+    json_t *h = json_object_get(r->envelope, "header"),
+           *args = json_object_get(r->envelope, "arguments");
+    ofc_command_content c;
+    memset(&c, 0, sizeof c);
+#define VIEW(j) ((ofc_str){json_string_value(j), json_string_length(j)})
+    c.target = (ofc_str){r->key, strlen(r->key)};
+    c.method = (ofc_str){"SwitchMode", 10};
+    c.correlation_id = VIEW(json_object_get(h, "correlation_id"));
+    c.sender = VIEW(json_object_get(h, "sender_uuid"));
+    c.timestamp = VIEW(json_object_get(h, "timestamp"));
+    c.reason = VIEW(json_object_get(json_object_get(r->record, "attributes"), OFC_REASON_ATTR));
+    const char *name;
+    json_t *val;
+    json_object_foreach(args, name, val)
+    {
+        c.arg_names[c.arg_count] = (ofc_str){name, strlen(name)};
+        c.arg_values[c.arg_count++] = VIEW(val);
+    }
+#undef VIEW
+    json_writer canon;
+    jw_init(&canon);
+    assert_int_equal(ofc_command_canonical(&c, &canon), OFC_OK);
+    unsigned char sig[OFC_SIGNATURE_LEN];
+    ofc_op_key_sign(k, canon.buf, canon.len, sig);
+    char b64[sodium_base64_ENCODED_LEN(OFC_SIGNATURE_LEN, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof b64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+    char field[200];
+    snprintf(field, sizeof field, "ed25519:%s:%s", ofc_op_key_id(k), b64);
+    json_object_set_new(h, "signature", json_string(field));
+    jw_fini(&canon);
+}
+
+/* A correlation id is a UUID: the same one in other letter case is a replay. And an audit
+ * reads records out of time order (partition after partition, export lines): with any_order a
+ * replay judged at an earlier time than the clock reached is still found. */
+static void test_replays_found_in_any_case_and_order(void **state)
+{
+    ofc_verifier *v = ofc_verifier_new(trust, NULL);
+    signed_rec r;
+    sign_rec(&r, alice, "PID-1", NOW);
+    json_t *h = json_object_get(r.envelope, "header");
+    char upper[37];
+    snprintf(upper, sizeof upper, "%s", json_string_value(json_object_get(h, "correlation_id")));
+    for (char *c = upper; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+    json_t *copy_rec = json_deep_copy(r.record), *copy_env = json_deep_copy(r.envelope);
+    assert_int_equal(check_rec(v, &r, UNS, NOW), OFC_VERDICT_VALID);
+    r.record = copy_rec;
+    r.envelope = copy_env;
+    snprintf(r.key, sizeof r.key, "PID-1");
+    json_object_set_new(json_object_get(r.envelope, "header"), "correlation_id",
+                        json_string(upper));
+    resign(&r, alice);
+    assert_int_equal(check_rec(v, &r, UNS, NOW + 1000), OFC_VERDICT_REPLAYED);
+    ofc_verifier_destroy(v);
+
+    for (int any_order = 0; any_order < 2; any_order++) {
+        ofc_verifier_opts opts = {0, 0, 0, 0, any_order};
+        v = ofc_verifier_new(trust, &opts);
+        signed_rec first, later;
+        sign_rec(&first, alice, "PID-1", NOW);
+        json_t *again_rec = json_deep_copy(first.record),
+               *again_env = json_deep_copy(first.envelope);
+        assert_int_equal(check_rec(v, &first, UNS, NOW), OFC_VERDICT_VALID);
+        signed_rec mid;
+        sign_rec(&mid, alice, "PID-1", NOW + 3000000);
+        assert_int_equal(check_rec(v, &mid, UNS, NOW + 3000000), OFC_VERDICT_VALID);
+        int64_t hour = 3600LL * 1000000;
+        sign_rec(&later, alice, "PID-1", NOW + hour); /* another partition, an hour on */
+        assert_int_equal(check_rec(v, &later, UNS, NOW + hour), OFC_VERDICT_VALID);
+        first.record = again_rec; /* the first one replayed a second after it */
+        first.envelope = again_env;
+        assert_int_equal(check_rec(v, &first, UNS, NOW + 1000000),
+                         any_order ? OFC_VERDICT_REPLAYED : OFC_VERDICT_EXPIRED);
+        /* A genuine command of that earlier time: a live gateway's clock only moves on, so it
+         * forgot the early ids and raised its floor (expired); an audit must not. */
+        signed_rec other;
+        sign_rec(&other, alice, "PID-1", NOW + 2000000);
+        assert_int_equal(check_rec(v, &other, UNS, NOW + 2000000),
+                         any_order ? OFC_VERDICT_VALID : OFC_VERDICT_EXPIRED);
+        ofc_verifier_destroy(v);
+    }
 }
 
 /* A target that cannot be an OpenFactory asset uuid (wire §4) is refused before signing. */
@@ -743,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_key_file_tampering_detected),
         cmocka_unit_test(test_trust_store_parse_errors),
         cmocka_unit_test(test_trust_store_key_limit),
+        cmocka_unit_test(test_replays_found_in_any_case_and_order),
         cmocka_unit_test(test_policy_denies_by_default),
         cmocka_unit_test(test_strip_matches_python),
         cmocka_unit_test(test_canonical_bytes_match_vectors),

@@ -46,8 +46,8 @@ ofc_audit *ofc_audit_new(const ofc_trust *trust, const ofc_model *model, size_t 
         trust = a->empty_trust;
     }
     /* Judged at each record's own time; the replay check still catches a correlation id that
-     * appears twice in the log. */
-    ofc_verifier_opts opts = {0, 0, 0, 0};
+     * appears twice in the log, in whichever partitions and order the feed reads them. */
+    ofc_verifier_opts opts = {0, 0, 0, 0, true};
     a->verifier = ofc_verifier_new(trust, &opts);
     a->model = model;
     a->cap = max_entries ? max_entries : 100000;
@@ -248,6 +248,13 @@ void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw)
     jw_key(jw, "arguments");
     jw_object_begin(jw);
     for (size_t i = 0; i < e->arg_count; i++) {
+        /* Two names the same after stripping (a bad_envelope command): one key each, the first,
+         * so the line stays readable; the raw record below keeps both. */
+        bool repeated = false;
+        for (size_t j = 0; j < i && !repeated; j++)
+            repeated = strcmp(e->arg_names[j], e->arg_names[i]) == 0;
+        if (repeated)
+            continue;
         jw_key(jw, e->arg_names[i]);
         jw_string(jw, e->arg_values[i]);
     }

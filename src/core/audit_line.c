@@ -28,23 +28,8 @@ ofc_audit_line_status ofc_audit_line_parse(const char *text, size_t n, ofc_audit
     json_t *record = json_object_get(doc, "record");
     if (!json_is_object(doc) || !record)
         return OFC_AUDIT_LINE_NOT_EXPORT;
-    if (!json_is_string(record))
-        return OFC_AUDIT_LINE_NO_RECORD;
-    line->record = json_string_value(record);
-    line->record_len = json_string_length(record);
-    line->target = json_string_value(json_object_get(doc, "target"));
-    if (!line->target)
-        return OFC_AUDIT_LINE_NO_TARGET;
-    json_t *kt = json_object_get(doc, "kafka_time_us");
-    const char *iso = json_string_value(json_object_get(doc, "time"));
-    int64_t when = 0;
-    if (json_is_integer(kt))
-        when = (int64_t)json_integer_value(kt);
-    else if (iso && !ofc_time_parse(iso, strlen(iso), &when))
-        when = 0;
-    if (when <= 0)
-        return OFC_AUDIT_LINE_NO_TIME;
-    line->kafka_time_us = when;
+    line->verdict = json_string_value(json_object_get(doc, "verdict"));
+    line->method = json_string_value(json_object_get(doc, "method"));
     json_t *uns = json_object_get(doc, "uns");
     line->has_uns = uns != NULL;
     line->uns = json_string_value(uns);
@@ -54,6 +39,24 @@ ofc_audit_line_status ofc_audit_line_parse(const char *text, size_t n, ofc_audit
         line->partition = (int32_t)json_integer_value(part);
     if (json_is_integer(off) && json_integer_value(off) >= 0)
         line->offset = (int64_t)json_integer_value(off);
+    json_t *target = json_object_get(doc, "target");
+    line->target = json_is_null(target) ? "" : json_string_value(target);
+    json_t *kt = json_object_get(doc, "kafka_time_us");
+    const char *iso = json_string_value(json_object_get(doc, "time"));
+    int64_t when = 0;
+    if (json_is_integer(kt))
+        when = (int64_t)json_integer_value(kt);
+    else if (iso && !ofc_time_parse(iso, strlen(iso), &when))
+        when = 0;
+    line->kafka_time_us = when > 0 ? when : 0;
+    if (!json_is_string(record))
+        return OFC_AUDIT_LINE_NO_RECORD;
+    line->record = json_string_value(record);
+    line->record_len = json_string_length(record);
+    if (!line->target)
+        return OFC_AUDIT_LINE_NO_TARGET;
+    if (when <= 0)
+        return OFC_AUDIT_LINE_NO_TIME;
     return OFC_AUDIT_LINE_OK;
 }
 

@@ -17,7 +17,7 @@ typedef enum ofc_audit_line_status {
     OFC_AUDIT_LINE_OK = 0,
     OFC_AUDIT_LINE_NOT_EXPORT, /* not a JSON object with "record" (kcat's key<TAB>record?) */
     OFC_AUDIT_LINE_NO_RECORD,  /* "record" is not a string (null: too large to keep) */
-    OFC_AUDIT_LINE_NO_TARGET,  /* "target" is not a string */
+    OFC_AUDIT_LINE_NO_TARGET,  /* "target" is neither a string nor null (no Kafka key) */
     OFC_AUDIT_LINE_NO_TIME,    /* neither a positive "kafka_time_us" nor an ISO-8601 "time" */
 } ofc_audit_line_status;
 
@@ -25,7 +25,7 @@ typedef enum ofc_audit_line_status {
 const char *ofc_audit_line_status_str(ofc_audit_line_status status);
 
 typedef struct ofc_audit_line {
-    const char *target; /* NUL-terminated (JSON strings here hold no NUL) */
+    const char *target; /* NUL-terminated (JSON strings here hold no NUL); "" for null */
     const char *record; /* the record as exported, record_len bytes */
     size_t record_len;
     int64_t kafka_time_us; /* kafka_time_us, else time; > 0 */
@@ -33,11 +33,14 @@ typedef struct ofc_audit_line {
     const char *uns;       /* NULL: unmapped (or absent) */
     int32_t partition;     /* -1 when absent or out of range */
     int64_t offset;        /* -1 when absent or negative */
+    const char *verdict;   /* as exported, NULL if absent: tells a record too large to keep */
+    const char *method;    /* as exported, NULL if absent */
     void *doc;             /* private: the parsed line the views point into */
 } ofc_audit_line;
 
 /* Parse one line (n bytes). Whatever the status, release with ofc_audit_line_fini(); the views
- * are valid until then. */
+ * are valid until then, and those read before the failing field are set (a NO_RECORD line still
+ * has its target, time, position, verdict and method). */
 ofc_audit_line_status ofc_audit_line_parse(const char *text, size_t n, ofc_audit_line *line);
 void ofc_audit_line_fini(ofc_audit_line *line);
 

@@ -77,6 +77,7 @@ ofc_verifier *ofc_verifier_new(const ofc_trust *trust, const ofc_verifier_opts *
             v->opts.max_record_bytes = opts->max_record_bytes;
         if (opts->max_remembered)
             v->opts.max_remembered = opts->max_remembered;
+        v->opts.any_order = opts->any_order;
     }
     strmap_init(&v->seen);
     jw_init(&v->canon);
@@ -119,6 +120,17 @@ void ofc_verifier_destroy(ofc_verifier *v)
 
 static void remember(ofc_verifier *v, const char *id, int64_t ts_us, int64_t now_us);
 
+/* A UUID is the same whatever the case of its hex digits: the replay cache keys on lower case,
+ * or an upper-cased copy of an accepted id would pass as new. */
+static bool seen_before(const ofc_verifier *v, const char *id, char key[37])
+{
+    size_t n = 0;
+    for (; id[n] && n < 36; n++)
+        key[n] = (char)(id[n] >= 'A' && id[n] <= 'F' ? id[n] - 'A' + 'a' : id[n]);
+    key[n] = '\0';
+    return strmap_get(&v->seen, key, n) != NULL;
+}
+
 void ofc_verifier_note_seen(ofc_verifier *v, const char *correlation_id, int64_t timestamp_us,
                             int64_t now_us)
 {
@@ -126,17 +138,20 @@ void ofc_verifier_note_seen(ofc_verifier *v, const char *correlation_id, int64_t
         return;
     if (timestamp_us < now_us - v->opts.window_us)
         return; /* the time check refuses it anyway */
-    if (strmap_get(&v->seen, correlation_id, strlen(correlation_id)))
+    char key[37];
+    if (seen_before(v, correlation_id, key))
         return;
-    remember(v, correlation_id, timestamp_us, now_us);
+    remember(v, key, timestamp_us, now_us);
 }
 
 static void remember(ofc_verifier *v, const char *id, int64_t ts_us, int64_t now_us)
 {
     /* Ids of commands older than the window can never pass the time check again. Forgetting
-     * them raises the floor only to where the window already is. */
+     * them raises the floor only to where the window already is. Not when records come out of
+     * time order (any_order): a clock that went ahead must not forget an id a record judged at
+     * an earlier time could replay. */
     int64_t keep_after = now_us - v->opts.window_us;
-    while (v->fifo_len && v->fifo[v->fifo_head]->ts_us < keep_after)
+    while (!v->opts.any_order && v->fifo_len && v->fifo[v->fifo_head]->ts_us < keep_after)
         forget_oldest(v);
     while (v->fifo_len >= v->opts.max_remembered)
         forget_oldest(v);
@@ -470,10 +485,11 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
         return OFC_VERDICT_EXPIRED;
     if (info->timestamp_us > now_us + v->opts.future_us)
         return OFC_VERDICT_FUTURE;
-    if (strmap_get(&v->seen, info->correlation_id, strlen(info->correlation_id)))
+    char id_key[37];
+    if (seen_before(v, info->correlation_id, id_key))
         return OFC_VERDICT_REPLAYED;
     /* Remembered once genuine, before policy: a denied command must not be retried either. */
-    remember(v, info->correlation_id, info->timestamp_us, now_us);
+    remember(v, id_key, info->timestamp_us, now_us);
     info->policy = ofc_trust_entry_allows(entry, info->method, info->target, uns_id);
     if (info->policy != OFC_POLICY_ALLOW)
         return OFC_VERDICT_POLICY_DENIED;

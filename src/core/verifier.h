@@ -9,7 +9,8 @@
  * seen before (correlation id); and allowed by the key's policy for this method and asset.
  * The first failure is the verdict; each has a stable name.
  *
- * The replay cache remembers correlation ids for window + future skew. Past its size bound the
+ * Correlation ids are compared as UUIDs (ignoring the case of hex digits). The replay cache
+ * remembers them for window + future skew (any_order: up to its bound). Past its size bound the
  * oldest ids are dropped and the window's floor rises with them, so a dropped id can never be
  * replayed: a command older than the floor is expired.
  */
@@ -58,6 +59,10 @@ typedef struct ofc_verifier_opts {
     int64_t future_us;       /* largest accepted clock skew ahead; default 30 s */
     size_t max_record_bytes; /* default 65536 */
     size_t max_remembered;   /* replay cache bound; default 1,000,000 ids */
+    /* Records are judged out of time order (an audit reading partition after partition, or an
+     * export's lines): keep ids up to max_remembered whatever their age, instead of for the
+     * window only, so a replay is found in any order. */
+    bool any_order;
 } ofc_verifier_opts;
 
 /* What the record says, as far as it could be read. Borrowed from the verifier: valid until the
