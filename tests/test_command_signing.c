@@ -186,6 +186,15 @@ static void test_trust_store_parse_errors(void **state)
                      OFC_ERR_PARSE);
     assert_non_null(strstr(err, "ts:4:"));
 
+    /* A comment after the options, as after any line of ofc.conf. */
+    const char *commented = "ed25519 0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc= operator=x "
+                            "roles=operator\t# night shift, until March\n";
+    assert_int_equal(ofc_trust_parse(commented, strlen(commented), "ts", &t, err, sizeof err),
+                     OFC_OK);
+    assert_string_equal(ofc_trust_entry_operator(ofc_trust_at(t, 0)), "x");
+    assert_true(ofc_trust_entry_has_role(ofc_trust_at(t, 0), "operator"));
+    ofc_trust_destroy(t);
+
     /* 32 bytes of base64 that no signature could verify with: said when the store is read. */
     const char *not_keys[][2] = {
         {"ed25519 ESERERERERERERERERERERERERERERERERERERERERE= operator=x\n",

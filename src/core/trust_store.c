@@ -128,6 +128,8 @@ static ofc_err parse_line(char *line, ofc_trust_entry *e, char *why, size_t why_
     }
     char *opt;
     while ((opt = strtok_r(NULL, " \t", &save))) {
+        if (opt[0] == '#')
+            break; /* the rest of the line is a comment */
         char *eq = strchr(opt, '=');
         if (!eq || eq == opt || !eq[1]) {
             snprintf(why, why_size, "option \"%s\" is not name=value", opt);

@@ -4,11 +4,11 @@
  *   ed25519 <base64 public key> operator=<id> roles=operator methods=SwitchMode,GenerateCode
  *           uns=Demofactory/Machining assets=PID-001
  *
- * (one line; '#' starts a comment). The key id (op_key.h) is derived from the public key, so a
- * signature names its key without the store having to. Policy denies by default: a key may
- * command only with the role "operator", only the listed methods ("*" = any), and only assets
- * listed in assets= or lying under a UNS prefix in uns= ("*" = any). A key without those
- * options may sign nothing.
+ * (one line; '#' starts a comment, at the start of a line or after the options). The key id
+ * (op_key.h) is derived from the public key, so a signature names its key without the store having
+ * to. Policy denies by default: a key may command only with the role "operator", only the listed
+ * methods ("*" = any), and only assets listed in assets= or lying under a UNS prefix in uns= ("*" =
+ * any). A key without those options may sign nothing.
  */
 #ifndef OFC_TRUST_STORE_H
 #define OFC_TRUST_STORE_H
