@@ -105,9 +105,57 @@ static void test_time_parse_forms(void **state)
                          "2026-08-10T25:00:00Z",
                          "2026-08-10T09:15:01.Z",
                          "2026-08-10T09:15:01Zjunk",
+                         "2026-02-30T09:15:01Z", /* dates that do not exist */
+                         "2026-02-29T09:15:01Z",
+                         "2100-02-29T09:15:01Z",
+                         "2026-04-31T09:15:01Z",
                          "12ab"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(ofc_time_parse(bad[i], strlen(bad[i]), &us));
+    assert_true(ofc_time_parse("2028-02-29T09:15:01Z", 20, &us)); /* leap years */
+    assert_true(ofc_time_parse("2000-02-29T09:15:01Z", 20, &us));
+}
+
+/* A signed command's header.timestamp: RFC 3339 only (what pydantic and JavaScript write). */
+static void test_time_parse_rfc3339_is_strict(void **state)
+{
+    int64_t us = 0;
+    static const struct {
+        const char *s;
+        int64_t us;
+    } good[] = {
+        {"2026-08-10T09:15:01.208311Z", 1786353301208311LL},
+        {"2026-08-10T09:15:01.208Z", 1786353301208000LL},
+        {"2026-08-10T09:15:01Z", 1786353301000000LL},
+        {"2026-08-10T11:15:01.208+02:00", 1786353301208000LL},
+        {"2026-08-10T07:15:01-02:00", 1786353301000000LL},
+        {"2026-08-10t09:15:01.123456789z", 1786353301123456LL},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_true(ofc_time_parse_rfc3339(good[i].s, strlen(good[i].s), &us));
+        assert_int_equal(us, good[i].us);
+    }
+    static const char *const bad[] = {
+        "1795569900000",                   /* epoch ms: ofc_time_parse takes it, not here */
+        "2026-08-10T09:15:01",             /* no zone */
+        "2026-08-10T09:15:01.208",         /* no zone */
+        "2026-08-10 09:15:01Z",            /* space */
+        "2026-08-10T09:15Z",               /* no seconds */
+        "2026-08-10T09:15:60Z",            /* leap second */
+        "2026-02-30T09:15:01Z",            /* no such day */
+        "2026-08-10T09:15:01.Z",           /* empty fraction */
+        "2026-08-10T09:15:01.1234567890Z", /* 10 digits */
+        "2026-08-10T09:15:01+0200",        /* offset without colon */
+        "2026-08-10T09:15:01+02",          /* offset without minutes */
+        "2026-08-10T09:15:01+24:00",       /* no such offset */
+        "2026-08-10T09:15:01Z ",           /* trailing */
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        us = 7;
+        assert_false(ofc_time_parse_rfc3339(bad[i], strlen(bad[i]), &us));
+        assert_int_equal(us, 7); /* untouched */
+    }
 }
 
 static void test_time_format_roundtrip(void **state)
@@ -350,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_strmap_put_get_remove),
         cmocka_unit_test(test_history_wraps_and_rebases),
         cmocka_unit_test(test_time_parse_forms),
+        cmocka_unit_test(test_time_parse_rfc3339_is_strict),
         cmocka_unit_test(test_time_format_roundtrip),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_start_positions),

@@ -402,18 +402,6 @@ static const char T_EVENTS[16] = "events", T_METHOD[16] = "method", T_SAMPLES[16
                   T_CONDITION[16] = "condition", T_OPENFACTORY[16] = "openfactory",
                   T_UNAVAILABLE[16] = "unavailable";
 
-/* Days since 1970-01-01 of a civil date in year 1..9999 (timeutil's days-from-civil algorithm
- * with the era arithmetic unsigned, as y >= 0 here). */
-static int64_t days_from_civil(unsigned y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const unsigned era = y / 400;
-    const unsigned yoe = y - era * 400;
-    const unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int64_t)era * 146097 + (int64_t)doe - 719468;
-}
-
 static inline unsigned two_digits(const char *s)
 {
     return (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
@@ -454,12 +442,13 @@ static bool iso_fast(time_cache *tc, const char *s, size_t n, int64_t *us)
             return false;
         unsigned year = two_digits(s) * 100 + two_digits(s + 2), mon = two_digits(s + 5),
                  day = two_digits(s + 8), hh = two_digits(s + 11), mm = two_digits(s + 14);
-        if (year == 0 || mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59)
+        if (year == 0 || mon < 1 || mon > 12 || day < 1 || day > ofc_days_in_month(year, mon) ||
+            hh > 23 || mm > 59)
             return false;
         tc->w0 = w0;
         tc->w1 = w1;
         tc->base_us =
-            (days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60) * (int64_t)1000000;
+            (ofc_days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60) * (int64_t)1000000;
         tc->valid = true;
     }
     int64_t frac = (int64_t)two_digits(s + 20) * 10 + (s[22] - '0');

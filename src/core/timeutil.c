@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t ofc_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
     const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -77,6 +77,45 @@ static bool parse_epoch(const char *s, size_t len, int64_t *us)
     return true;
 }
 
+unsigned ofc_days_in_month(unsigned year, unsigned mon)
+{
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return mon == 2 && leap ? 29 : days[mon - 1];
+}
+
+bool ofc_time_parse_rfc3339(const char *s, size_t len, int64_t *us)
+{
+    /* YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z or +HH:MM / -HH:MM. */
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    if (len < sizeof shape - 1 + 1)
+        return false;
+    for (size_t i = 0; i < sizeof shape - 1; i++) {
+        bool digit = s[i] >= '0' && s[i] <= '9';
+        if (shape[i] == 'd'   ? !digit
+            : shape[i] == 'T' ? s[i] != 'T' && s[i] != 't'
+                              : s[i] != shape[i])
+            return false;
+    }
+    size_t i = sizeof shape - 1;
+    if (s[i] == '.') {
+        size_t start = ++i;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == start || i - start > 9)
+            return false;
+    }
+    if (i < len && (s[i] == 'Z' || s[i] == 'z'))
+        i++;
+    else if (i + 6 == len && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':')
+        i += 6; /* the digits are checked by ofc_time_parse */
+    else
+        return false;
+    if (i != len || (s[17] == '6' && s[18] == '0')) /* no leap second, as Python's datetime */
+        return false;
+    return ofc_time_parse(s, len, us);
+}
+
 bool ofc_time_parse(const char *s, size_t len, int64_t *us)
 {
     unsigned year, mon, day, hh, mm, ss = 0;
@@ -88,7 +127,7 @@ bool ofc_time_parse(const char *s, size_t len, int64_t *us)
     if (!digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &mon) || s[7] != '-' ||
         !digits(s + 8, 2, &day))
         return false;
-    if (mon < 1 || mon > 12 || day < 1 || day > 31)
+    if (mon < 1 || mon > 12 || day < 1 || day > ofc_days_in_month(year, mon))
         return false;
     hh = mm = 0;
     i = 10;
@@ -149,7 +188,7 @@ bool ofc_time_parse(const char *s, size_t len, int64_t *us)
     if (i != len)
         return false;
 
-    int64_t days = days_from_civil((int64_t)year, mon, day);
+    int64_t days = ofc_days_from_civil((int64_t)year, mon, day);
     int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
     *us = secs * 1000000 + frac_us;
     return true;

@@ -12,9 +12,19 @@
 #include <stdint.h>
 
 /* Parse an ISO-8601 date-time ("2026-08-10T09:15:01.208Z", "...208311Z", "...+02:00", no zone =
- * UTC, space instead of T accepted) or an epoch number of seconds, ms or us (by magnitude).
+ * UTC, space instead of T accepted; dates must exist) or an epoch number of seconds, ms or us (by
+ * magnitude).
  * Returns false on anything else, leaving *us untouched. s need not be NUL-terminated. */
 bool ofc_time_parse(const char *s, size_t len, int64_t *us);
+
+/* The strict form a signed command's header.timestamp must have (RFC 3339, as pydantic and
+ * JavaScript write it): "2026-08-10T09:15:02.417000Z" or "...+02:00"; 0-9 fraction digits; a
+ * zone is required; a real calendar date; no leap second. */
+bool ofc_time_parse_rfc3339(const char *s, size_t len, int64_t *us);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and the days in a month (1-12). */
+int64_t ofc_days_from_civil(int64_t year, unsigned mon, unsigned day);
+unsigned ofc_days_in_month(unsigned year, unsigned mon);
 
 /* Classify an epoch number as s / ms / us by magnitude and convert to us. */
 int64_t ofc_time_epoch_to_us(int64_t epoch);

@@ -430,7 +430,7 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
         return OFC_VERDICT_BAD_ARGUMENT;
     if (!ofc_uuid_valid(info->correlation_id, strlen(info->correlation_id)))
         return OFC_VERDICT_BAD_CORRELATION_ID;
-    if (!ofc_time_parse(info->timestamp, strlen(info->timestamp), &info->timestamp_us))
+    if (!ofc_time_parse_rfc3339(info->timestamp, strlen(info->timestamp), &info->timestamp_us))
         return OFC_VERDICT_BAD_TIMESTAMP;
 
     const json_scan_val *jsig = e.has[HDR_SIGNATURE] ? &e.header[HDR_SIGNATURE] : NULL;
