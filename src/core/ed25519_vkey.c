@@ -432,7 +432,8 @@ static bool scalar_is_canonical(const unsigned char s[32])
     return false; /* s == L */
 }
 
-/* Signed radix-16 digits e[0..63] in [-8, 8], sum e[i] 16^i = a, for a < 2^255. */
+/* Signed radix-16 digits e[0..63] in [-8, 8], sum e[i] 16^i = a, for a < 2^255 (callers pass
+ * scalars below L < 2^253: the top digit is then at most 2, and every |digit| indexes a column). */
 static void scalar_recode(signed char e[64], const unsigned char a[32])
 {
     for (int i = 0; i < 32; i++) {
