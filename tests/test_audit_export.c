@@ -263,6 +263,69 @@ static void test_export_line_reads_back_and_refuses_what_a_verdict_lacks(void **
     ofc_audit_line_fini(&line);
 }
 
+/* What the audit judged is what a later check judges: a record or key that JSON text cannot
+ * carry (invalid UTF-8, a NUL) travels as base64 too, so an invalid command cannot come back
+ * valid from its own export. */
+static void test_export_keeps_the_exact_bytes(void **state)
+{
+    const char *names[] = {"NewMode"}, *values[] = {"MANUAL"};
+    ofc_signed_command cmd;
+    char err[256];
+    int64_t now = ofc_time_now_us();
+    assert_int_equal(ofc_command_sign(alice, "LAB-1", "SwitchMode", 1, names, values, "bytes", now,
+                                      &cmd, err, sizeof err),
+                     OFC_OK);
+    /* An extra record field with a byte that is not UTF-8 (bad_record): written as U+FFFD the
+     * record would be valid JSON whose unknown field the verifier ignores. And the good record
+     * under a key with a NUL after the uuid: cut at the NUL, it would be valid. */
+    size_t n = cmd.record_len;
+    char *bad = malloc(n + 16);
+    memcpy(bad, cmd.record, n - 1);
+    memcpy(bad + n - 1, ",\"x\":\"\xff\"}", 9);
+    const struct {
+        const char *key, *value;
+        size_t key_len, value_len;
+        const char *exact_field;
+    } cases[] = {
+        {"LAB-1", bad, 5, n - 1 + 9, "record_base64"},
+        {"LAB-1\0", cmd.record, 6, n, "target_base64"},
+    };
+    ofc_verifier *first = ofc_verifier_new(trust, NULL), *again = ofc_verifier_new(trust, NULL);
+    for (size_t i = 0; i < 2; i++) {
+        ofc_command_info info;
+        ofc_verdict v = ofc_verifier_check(first, cases[i].key, cases[i].key_len, cases[i].value,
+                                           cases[i].value_len, NULL, now, &info);
+        assert_int_equal(v, OFC_VERDICT_BAD_RECORD);
+        ofc_origin o = {OFC_ORIGIN_STREAM, 0, (int64_t)i, now / 1000};
+        ofc_audit_entry e; /* as `ofc verify --json` exports what it judged */
+        ofc_audit_entry_init(&e, cases[i].key, cases[i].key_len, cases[i].value, cases[i].value_len,
+                             v, &info, NULL, now, &o);
+        json_writer jw;
+        jw_init(&jw);
+        ofc_audit_write_json(&e, &jw);
+        json_t *doc = json_loads(jw.buf, 0, NULL); /* still JSON */
+        assert_non_null(doc);
+        assert_non_null(json_object_get(doc, cases[i].exact_field));
+        json_decref(doc);
+        ofc_audit_line line;
+        assert_int_equal(ofc_audit_line_parse(jw.buf, jw.len, &line), OFC_AUDIT_LINE_OK);
+        assert_int_equal(line.target_len, cases[i].key_len);
+        assert_memory_equal(line.target, cases[i].key, cases[i].key_len);
+        assert_int_equal(line.record_len, cases[i].value_len);
+        assert_memory_equal(line.record, cases[i].value, cases[i].value_len);
+        assert_int_equal(ofc_verifier_check(again, line.target, line.target_len, line.record,
+                                            line.record_len, line.uns, line.kafka_time_us, NULL),
+                         OFC_VERDICT_BAD_RECORD);
+        ofc_audit_line_fini(&line);
+        jw_fini(&jw);
+        ofc_audit_entry_fini(&e);
+    }
+    ofc_verifier_destroy(first);
+    ofc_verifier_destroy(again);
+    free(bad);
+    ofc_signed_command_fini(&cmd);
+}
+
 static void test_skips_only_unreadable_command_records(void **state)
 {
     ofc_command_info info;
@@ -285,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_export_carries_time_and_uns_and_verifies_again),
         cmocka_unit_test(test_export_line_reads_back_and_refuses_what_a_verdict_lacks),
+        cmocka_unit_test(test_export_keeps_the_exact_bytes),
         cmocka_unit_test(test_skips_only_unreadable_command_records),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

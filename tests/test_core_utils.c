@@ -266,6 +266,13 @@ static void test_json_writer_keeps_output_valid_utf8(void **state)
         assert_non_null(back);
         json_decref(back);
     }
+    jw_reset(&jw);
+    jw_string_n(&jw, "a\0b", 3); /* NUL too: readers refuse \u0000 */
+    assert_string_equal(jw.buf, "\"a\xef\xbf\xbd"
+                                "b\"");
+    assert_false(jw_string_is_exact("a\0b", 3));
+    assert_false(jw_string_is_exact("\xff", 1));
+    assert_true(jw_string_is_exact("caf\xc3\xa9", 5));
     jw_fini(&jw);
 }
 

@@ -247,7 +247,7 @@ static bool judge_export_line(verify_ctx *vc, const char *text, size_t n)
         ofc_origin origin = {OFC_ORIGIN_STREAM, line.partition, line.offset,
                              line.kafka_time_us / 1000};
         judged_at at = {line.uns, line.kafka_time_us, line.kafka_time_us, &origin};
-        report(vc, OFC_VERDICT_OVERSIZED, &info, line.target, strlen(line.target), NULL, 0,
+        report(vc, OFC_VERDICT_OVERSIZED, &info, line.target, line.target_len, NULL, 0,
                line.method ? line.method : "", &at);
         ofc_audit_line_fini(&line);
         return true;
@@ -267,7 +267,7 @@ static bool judge_export_line(verify_ctx *vc, const char *text, size_t n)
     int64_t when = line.kafka_time_us;
     ofc_origin origin = {OFC_ORIGIN_STREAM, line.partition, line.offset, when / 1000};
     judged_at at = {line.uns, when, when, &origin};
-    judge(vc, line.target, strlen(line.target), line.record, line.record_len, &at);
+    judge(vc, line.target, line.target_len, line.record, line.record_len, &at);
     ofc_audit_line_fini(&line);
     return true;
 }

@@ -4,6 +4,8 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
+#include <sodium.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +103,15 @@ bool ofc_audit_skips(ofc_verdict v, const ofc_command_info *info)
     return info->method == NULL && v != OFC_VERDICT_OVERSIZED;
 }
 
+/* A NUL-terminated copy of len bytes that may themselves hold NULs. */
+static char *bytes_dup(const void *p, size_t len)
+{
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, p, len);
+    copy[len] = '\0';
+    return copy;
+}
+
 void ofc_audit_entry_init(ofc_audit_entry *e, const void *key, size_t key_len, const void *value,
                           size_t value_len, ofc_verdict v, const ofc_command_info *info,
                           const char *uns_id, int64_t when_us, const ofc_origin *origin)
@@ -111,7 +122,8 @@ void ofc_audit_entry_init(ofc_audit_entry *e, const void *key, size_t key_len, c
     e->offset = origin ? origin->offset : -1;
     e->verdict = v;
     e->policy = info->policy;
-    e->target = key ? xstrndup(key, key_len) : NULL;
+    e->target = key ? bytes_dup(key, key_len) : NULL;
+    e->target_len = key ? key_len : 0;
     e->method = dup_or_null(info->method);
     e->correlation_id = dup_or_null(info->correlation_id);
     e->sender = dup_or_null(info->sender);
@@ -126,7 +138,8 @@ void ofc_audit_entry_init(ofc_audit_entry *e, const void *key, size_t key_len, c
         e->arg_values[i] = xstrdup(info->arg_values[i]);
     }
     e->uns = dup_or_null(uns_id);
-    e->record = value && value_len <= 65536 ? xstrndup(value, value_len) : NULL;
+    e->record = value && value_len <= 65536 ? bytes_dup(value, value_len) : NULL;
+    e->record_len = e->record ? value_len : 0;
 }
 
 void ofc_audit_add_record(ofc_audit *a, const void *key, size_t key_len, const void *value,
@@ -213,6 +226,27 @@ bool ofc_audit_matches(const ofc_audit_entry *e, const char *operator_id, const 
     return true;
 }
 
+/* key: the bytes as text, and key_base64: the same bytes exactly when text cannot hold them. */
+static void bytes_field(json_writer *jw, const char *key, const char *v, size_t len)
+{
+    jw_key(jw, key);
+    if (!v) {
+        jw_null(jw);
+        return;
+    }
+    jw_string_n(jw, v, len);
+    if (jw_string_is_exact(v, len))
+        return;
+    char name[32];
+    snprintf(name, sizeof name, "%s_base64", key);
+    size_t b64_size = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = xmalloc(b64_size);
+    sodium_bin2base64(b64, b64_size, (const unsigned char *)v, len, sodium_base64_VARIANT_ORIGINAL);
+    jw_key(jw, name);
+    jw_string(jw, b64);
+    free(b64);
+}
+
 static void str_or_null(json_writer *jw, const char *key, const char *v)
 {
     jw_key(jw, key);
@@ -240,7 +274,7 @@ void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw)
     jw_int(jw, e->kafka_time_us);
     str_or_null(jw, "operator", e->sender);
     str_or_null(jw, "key_id", e->key_id);
-    str_or_null(jw, "target", e->target);
+    bytes_field(jw, "target", e->target, e->target_len);
     str_or_null(jw, "method", e->method);
     str_or_null(jw, "correlation_id", e->correlation_id);
     str_or_null(jw, "timestamp", e->timestamp);
@@ -264,6 +298,6 @@ void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw)
     jw_key(jw, "offset");
     jw_int(jw, e->offset);
     str_or_null(jw, "uns", e->uns);
-    str_or_null(jw, "record", e->record);
+    bytes_field(jw, "record", e->record, e->record_len);
     jw_object_end(jw);
 }

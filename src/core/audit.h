@@ -35,8 +35,10 @@ typedef struct ofc_audit_entry {
     char *target, *method, *correlation_id, *sender, *key_id, *reason, *timestamp;
     size_t arg_count;
     char **arg_names, **arg_values;
-    char *uns;    /* the target's UNS path the verdict used; NULL if unmapped then */
-    char *record; /* the record as read (JSON), signature included */
+    char *uns;         /* the target's UNS path the verdict used; NULL if unmapped then */
+    char *record;      /* the record as read (JSON), signature included; NUL-terminated copy */
+    size_t record_len; /* its bytes, which may hold NULs a record should not have */
+    size_t target_len; /* target's (the Kafka key's) bytes, likewise */
 } ofc_audit_entry;
 
 /* Fill e from one check: key and value are the record, v and info what ofc_verifier_check
@@ -81,7 +83,9 @@ const char *ofc_audit_status(const ofc_audit_entry *e);
 bool ofc_audit_matches(const ofc_audit_entry *e, const char *operator_id, const char *asset,
                        int64_t since_us, int64_t until_us);
 /* One NDJSON object: status, verdict, who, what, why, when (time, kafka_time_us), where
- * (partition, offset, uns) and the raw record. */
+ * (partition, offset, uns) and the raw record. A target or record that JSON text cannot carry
+ * byte for byte (invalid UTF-8, NUL) is also written exactly as target_base64 / record_base64,
+ * so that checking the export again judges the very bytes that were judged. */
 void ofc_audit_write_json(const ofc_audit_entry *e, json_writer *jw);
 
 #endif

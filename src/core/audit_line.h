@@ -25,8 +25,9 @@ typedef enum ofc_audit_line_status {
 const char *ofc_audit_line_status_str(ofc_audit_line_status status);
 
 typedef struct ofc_audit_line {
-    const char *target; /* NUL-terminated (JSON strings here hold no NUL); "" for null */
-    const char *record; /* the record as exported, record_len bytes */
+    const char *target; /* target_len bytes, NUL-terminated; "" for null */
+    size_t target_len;
+    const char *record; /* the record as exported, record_len bytes (record_base64 if any) */
     size_t record_len;
     int64_t kafka_time_us; /* kafka_time_us, else time; > 0 */
     bool has_uns;          /* false in exports older than the "uns" field */
@@ -36,6 +37,7 @@ typedef struct ofc_audit_line {
     const char *verdict;   /* as exported, NULL if absent: tells a record too large to keep */
     const char *method;    /* as exported, NULL if absent */
     void *doc;             /* private: the parsed line the views point into */
+    char *decoded[2];      /* private: target_base64 and record_base64 decoded */
 } ofc_audit_line;
 
 /* Parse one line (n bytes). Whatever the status, release with ofc_audit_line_fini(); the views

@@ -146,6 +146,22 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail)
     return n;
 }
 
+bool jw_string_is_exact(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0)
+            return false;
+        if (c >= 0x80) {
+            size_t n = c ? utf8_sequence((const unsigned char *)s + i, len - i) : 0;
+            if (!n)
+                return false;
+            i += n - 1;
+        }
+    }
+    return true;
+}
+
 static void write_escaped(json_writer *jw, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -158,9 +174,10 @@ static void write_escaped(json_writer *jw, const char *s, size_t len)
             jw->buf[jw->len++] = (char)c;
             continue;
         }
-        if (c >= 0x80) {
-            /* Whatever the caller hands in, the output stays JSON: a byte that starts no valid
-             * UTF-8 sequence becomes U+FFFD, as a decoder would show it. */
+        if (c >= 0x80 || c == 0) {
+            /* Whatever the caller hands in, the output stays JSON that readers take: a byte
+             * that starts no valid UTF-8 sequence becomes U+FFFD, as a decoder would show it,
+             * and so does NUL (\u0000 is JSON, but jansson and others refuse it by default). */
             size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
             reserve(jw, 4);
             if (n) {

@@ -37,9 +37,13 @@ void jw_array_end(json_writer *jw);
 void jw_key(json_writer *jw, const char *key);
 void jw_key_n(json_writer *jw, const char *key, size_t len);
 void jw_string(json_writer *jw, const char *s);
-/* Writes s[0..len) escaped. Bytes that are not valid UTF-8 are written as U+FFFD, so the output
- * is always JSON (text from the wire that no parser checked, e.g. a rejected record kept raw). */
+/* Writes s[0..len) escaped. Bytes that are not valid UTF-8, and NUL, are written as U+FFFD, so
+ * the output is always JSON that readers accept (text from the wire that no parser checked, e.g.
+ * a rejected record kept raw); jw_string_is_exact() tells when that happens. */
 void jw_string_n(json_writer *jw, const char *s, size_t len);
+/* Whether jw_string_n() writes s exactly, so that a JSON reader gets the same bytes back: valid
+ * UTF-8 and no NUL (which readers such as jansson refuse by default). */
+bool jw_string_is_exact(const char *s, size_t len);
 /* Writes already-valid JSON text verbatim (a number token, a nested document). */
 void jw_raw(json_writer *jw, const char *json, size_t len);
 void jw_int(json_writer *jw, int64_t v);
