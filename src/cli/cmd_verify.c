@@ -133,11 +133,9 @@ static void judge(verify_ctx *vc, const void *key, size_t key_len, const void *v
                   size_t value_len, const judged_at *at)
 {
     /* On ofa_assets most records are not commands; on stdin each was handed in on purpose, so
-     * those are counted, not dropped without a word. */
-    if (!looks_like_command(value, value_len)) {
-        vc->not_commands += vc->from_stdin;
-        return;
-    }
+     * those are counted, and what is not even a record is bad_record, not dropped. */
+    if (!vc->from_stdin && !looks_like_command(value, value_len))
+        return; /* the pre-filter of the live log; on stdin the verifier says what a line is */
     ofc_command_info info;
     ofc_verdict v = ofc_verifier_check(vc->verifier, key, key_len, value, value_len, at->uns,
                                        at->now_us, &info);
@@ -195,8 +193,8 @@ static void usage(FILE *out)
         "                         NDJSON of --json, the console's :save, the web's GET /audit):\n"
         "                         judged again at the Kafka time and with the UNS path it\n"
         "                         carries; or key<TAB>record as kcat -K'\\t' prints them,\n"
-        "                         judged at the current time. Replays are found across lines;\n"
-        "                         give export lines oldest first, as they are exported.\n"
+        "                         judged at the current time. Replays are found across lines,\n"
+        "                         in any order.\n"
         "  --follow               keep verifying new commands until interrupted\n"
         "  --window DURATION      oldest accepted command age (default 120s)\n"
         "  --json                 one JSON object per command, in the audit's export form\n"
@@ -226,6 +224,18 @@ static void print_summary(const verify_ctx *vc)
     fprintf(stderr, "\n");
 }
 
+/* Count a line that holds nothing to judge, and say why for the first few: a binary file piped
+ * in by mistake must not bury the verdicts under thousands of messages. */
+static void skip_line(verify_ctx *vc, const char *what, const char *detail)
+{
+    enum { SAID_MAX = 10 };
+    if (vc->skipped_lines < SAID_MAX)
+        fprintf(stderr, "ofc verify: %s%s%s was skipped\n", what, *detail ? " " : "", detail);
+    else if (vc->skipped_lines == SAID_MAX)
+        fprintf(stderr, "ofc verify: further skipped lines are only counted\n");
+    vc->skipped_lines++;
+}
+
 /* One line of an audit export (ofc_audit_write_json: the TUI's :save, GET /audit?format=ndjson,
  * ofc verify --json): the record is judged again at the Kafka time the export carries, with the
  * UNS path the audit used, so a command valid then is valid now, and a changed record is not.
@@ -253,9 +263,7 @@ static bool judge_export_line(verify_ctx *vc, const char *text, size_t n)
         return true;
     }
     if (st != OFC_AUDIT_LINE_OK) {
-        fprintf(stderr, "ofc verify: an export line without %s was skipped\n",
-                ofc_audit_line_status_str(st));
-        vc->skipped_lines++;
+        skip_line(vc, "an export line without", ofc_audit_line_status_str(st));
         ofc_audit_line_fini(&line);
         return true;
     }
@@ -289,9 +297,7 @@ static int verify_stdin(verify_ctx *vc)
             continue;
         char *tab = memchr(line, '\t', (size_t)n);
         if (!tab) {
-            fprintf(stderr, "ofc verify: a line that is neither an audit export line nor "
-                            "key<TAB>record was skipped\n");
-            vc->skipped_lines++;
+            skip_line(vc, "a line that is neither an audit export line nor key<TAB>record", "");
             continue;
         }
         ofc_origin origin = {OFC_ORIGIN_STREAM, -1, -1, 0};

@@ -346,14 +346,15 @@ ofc_verdict ofc_verifier_check(ofc_verifier *v, const void *key, size_t key_len,
     memset(&r, 0, sizeof r);
     if (!scan_object(v->record_scan, payload, payload_len, record_member, &r))
         return OFC_VERDICT_BAD_RECORD;
-    if (r.dup || !is_string(r.has, r.field, REC_ID) || !is_string(r.has, r.field, REC_TAG) ||
-        !is_string(r.has, r.field, REC_TYPE) ||
-        (r.has[REC_ATTRS] && r.field[REC_ATTRS].type != JSON_SCAN_OBJECT))
+    if (r.dup || !is_string(r.has, r.field, REC_ID))
         return OFC_VERDICT_BAD_RECORD;
     const char *id = r.field[REC_ID].ptr;
     size_t id_len = r.field[REC_ID].len;
     if (id_len <= 4 || strcmp(id + id_len - 4, "_CMD") != 0)
-        return OFC_VERDICT_NOT_COMMAND;
+        return OFC_VERDICT_NOT_COMMAND; /* a data record (TAG is optional there, wire §3.1) */
+    if (!is_string(r.has, r.field, REC_TAG) || !is_string(r.has, r.field, REC_TYPE) ||
+        (r.has[REC_ATTRS] && r.field[REC_ATTRS].type != JSON_SCAN_OBJECT))
+        return OFC_VERDICT_BAD_RECORD;
 
     /* From here the target and method are known: a record refused below still says what it
      * asked of whom (the audit lists it). Stripped copies, as the receiver sees them; every
