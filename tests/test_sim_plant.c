@@ -936,6 +936,34 @@ static void test_verified_commands_run_what_was_signed(void **state)
     free(record);
     ofc_signed_command_fini(&cmd);
 
+    /* Broken beyond JSON: junk after the envelope inside VALUE (bad_envelope), a byte that is
+     * not UTF-8 in the reason (the record is no JSON at all). Still answered by correlation id. */
+    static const struct {
+        const char *from, *to, *says;
+    } broken[] = {
+        {"}}\",\"TAG\"", "}} junk\",\"TAG\"", "bad_envelope"},
+        {"\"ofc_reason\":\"t\"", "\"ofc_reason\":\"t\xff\"", "bad_record"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        assert_int_equal(ofc_command_sign(key, "TEMP-CTRL-001", "SwitchMode", 1, names, values, "t",
+                                          NOW, &cmd, err, sizeof err),
+                         OFC_OK);
+        record = strdup(cmd.record);
+        replace_first(&record, broken[i].from, broken[i].to);
+        assert_int_equal(plant_handle_record(p, "TEMP-CTRL-001", 13, record, strlen(record), NOW,
+                                             collect, &rs, why, sizeof why),
+                         PLANT_INPUT_REJECTED);
+        drain(p, &rs);
+        assert_true(
+            plant_last_value(p, "TEMP-CTRL-001", OFC_OUTCOME_ATTR, outcome, sizeof outcome));
+        assert_non_null(strstr(outcome, cmd.correlation_id));
+        assert_non_null(strstr(outcome, "rejected"));
+        assert_non_null(strstr(outcome, broken[i].says));
+        free(record);
+        ofc_signed_command_fini(&cmd);
+    }
+    expect_last(p, "TEMP-CTRL-001", "mode", "\"MANUAL\""); /* nothing ran */
+
     recs_clear(&rs);
     plant_destroy(p);
     ofc_verifier_destroy(v);

@@ -210,6 +210,41 @@ static void peek_command(json_t *value, char cid[37], char *sender, size_t sende
     json_decref(env);
 }
 
+/* The last resort for a record too broken for JSON (bytes that are not UTF-8, junk after the
+ * envelope, nesting past the parser's depth): a "correlation_id" in its text followed by a UUID,
+ * inside the escaped VALUE or not. Only for text that names a _CMD at all. */
+static const char *find_bytes(const char *hay, size_t len, const char *needle, size_t n)
+{
+    for (size_t i = 0; n <= len && i <= len - n; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
+            return hay + i;
+    return NULL;
+}
+
+static void peek_command_text(const char *text, size_t len, char cid[37])
+{
+    static const char needle[] = "correlation_id";
+    cid[0] = '\0';
+    if (!find_bytes(text, len, SIM_CMD_SUFFIX, strlen(SIM_CMD_SUFFIX)))
+        return;
+    const char *at = text, *end = text + len;
+    while ((at = find_bytes(at, (size_t)(end - at), needle, sizeof needle - 1))) {
+        const char *c = at + sizeof needle - 1;
+        for (int skipped = 0; c < end && skipped < 8 && strchr("\\\": \t", *c) && *c; skipped++)
+            c++;
+        if (end - c >= 36) {
+            char candidate[37];
+            memcpy(candidate, c, 36);
+            candidate[36] = '\0';
+            if (is_uuid(candidate)) {
+                memcpy(cid, candidate, 37);
+                return;
+            }
+        }
+        at += sizeof needle - 1;
+    }
+}
+
 /* Report a command's outcome as the ofc_command_outcome attribute of the asset (commander.h). */
 static void emit_outcome(plant *p, sim_asset *a, const char *cid, const char *method, bool executed,
                          const char *reason, const char *operator_id)
@@ -331,6 +366,8 @@ static plant_input run_verified(plant *p, sim_asset *a, const char *method, cons
             snprintf(sender, sizeof sender, "%s", info.sender ? info.sender : "");
         } else {
             peek_command(value, cid, sender, sizeof sender);
+            if (!cid[0])
+                peek_command_text((const char *)payload, payload_len, cid);
         }
         emit_outcome(p, a, cid, method, false, detail, sender);
         return reject(why, why_size, "%s: refusing %s_CMD: %s", a->uuid, method, detail);
@@ -417,6 +454,14 @@ static void mirror(plant *p, const sim_asset *a, const char *id, json_t *value, 
                           json_is_string(ts) ? json_string_value(ts) : NULL);
 }
 
+/* A command record too broken to read still gets its refusal, if it names a correlation id. */
+static void answer_broken(plant *p, sim_asset *a, const char *payload, size_t len)
+{
+    char cid[37];
+    peek_command_text(payload, len, cid);
+    emit_outcome(p, a, cid, "", false, "bad_record: not a readable OpenFactory command record", "");
+}
+
 plant_input plant_handle_record(plant *p, const void *key, size_t key_len, const void *payload,
                                 size_t payload_len, int64_t now_us, plant_emit_fn emit,
                                 void *opaque, char *why, size_t why_size)
@@ -434,6 +479,7 @@ plant_input plant_handle_record(plant *p, const void *key, size_t key_len, const
     json_t *root = json_loadb(payload, payload_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(root)) {
         json_decref(root);
+        answer_broken(p, a, (const char *)payload, payload_len);
         return reject(why, why_size, "%s: ignoring a record that is not a JSON object", a->uuid);
     }
     bool dup = false;
@@ -442,7 +488,9 @@ plant_input plant_handle_record(plant *p, const void *key, size_t key_len, const
     json_t *attrs = field(root, "attributes", &dup);
     plant_input r = PLANT_INPUT_IGNORED;
     if (dup || !json_is_string(jid) || json_string_length(jid) == 0) {
-        r = reject(why, why_size, "%s: ignoring a record without a single string ID", a->uuid);
+        answer_broken(p, a, (const char *)payload, payload_len);
+        r = reject(why, why_size, "%s: ignoring a record %s", a->uuid,
+                   dup ? "that gives a field twice" : "without a string ID");
         goto out;
     }
     const char *id = json_string_value(jid);
