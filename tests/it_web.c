@@ -768,6 +768,25 @@ static void test_removed_user_is_disconnected(void **state)
     assert_int_equal(c.close_code, 4401);
     ws_client_close(&c);
     assert_int_equal(ws_open_bearer(&c, G.bob, NULL), 401);
+
+    /* A chmod alone that opens the users file to others is noticed and the file refused:
+     * nobody logs in until the mode is mended. */
+    struct stat ust;
+    assert_int_equal(stat(G.users, &ust), 0);
+    assert_int_equal(chmod(G.users, 0666), 0);
+    int code;
+    deadline = proc_mono_ms() + 10000;
+    while ((code = ws_open_bearer(&c, G.alice, NULL)) == 101 && proc_mono_ms() < deadline) {
+        ws_client_close(&c);
+        proc_sleep_ms(300);
+    }
+    assert_int_equal(code, 401);
+    assert_int_equal(chmod(G.users, ust.st_mode & 0777), 0);
+    deadline = proc_mono_ms() + 10000;
+    while ((code = ws_open_bearer(&c, G.alice, NULL)) != 101 && proc_mono_ms() < deadline)
+        proc_sleep_ms(300);
+    assert_int_equal(code, 101);
+    ws_client_close(&c);
 }
 
 static void test_unsafe_start_is_refused(void **state)

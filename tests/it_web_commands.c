@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TARGET "TEMP-CTRL-001"
@@ -286,28 +287,40 @@ static void test_refusals_are_named(void **state)
     free(body);
 }
 
-/* The server follows its trust store: deleted, it trusts nobody (fail closed), not the keys it
- * read before; back, it takes commands again, without a restart. */
-static void test_deleted_trust_store_refuses_every_command(void **state)
+/* The server follows its trust store: deleted, or opened to others by a chmod alone, it trusts
+ * nobody (fail closed), not the keys it read before, and says so (trust_unavailable, not
+ * unknown_key: the operator's key is fine); mended, it takes commands again, without a
+ * restart. */
+static void test_broken_trust_store_refuses_every_command(void **state)
 {
     char moved[160];
     snprintf(moved, sizeof moved, "%s.away", G.trust);
-    assert_int_equal(rename(G.trust, moved), 0);
-    sleep(3); /* looked at once a second */
+    struct stat st;
+    assert_int_equal(stat(G.trust, &st), 0);
     ws_client c;
     open_as(&c, G.port, G.op, true);
-    char *rec = signed_record(G.alice, "AUTO", ofc_time_now_us(), NULL);
-    expect_refused(&c, 60, TARGET, rec, "unknown_key");
-    free(rec);
-    assert_int_equal(rename(moved, G.trust), 0);
-    sleep(3);
-    rec = signed_record(G.alice, "AUTO", ofc_time_now_us(), NULL);
-    send_command(&c, 61, TARGET, rec);
-    json_t *m = next_reply(&c, 61, 10000);
-    assert_non_null(m);
-    assert_string_equal(json_string_value(json_object_get(m, "type")), "command_state");
-    json_decref(m);
-    free(rec);
+    for (int how = 0; how < 2; how++) {
+        if (how == 0)
+            assert_int_equal(rename(G.trust, moved), 0);
+        else
+            assert_int_equal(chmod(G.trust, 0666), 0);
+        sleep(3); /* looked at once a second */
+        char *rec = signed_record(G.alice, "AUTO", ofc_time_now_us(), NULL);
+        expect_refused(&c, 60 + 2 * how, TARGET, rec, "trust_unavailable");
+        free(rec);
+        if (how == 0)
+            assert_int_equal(rename(moved, G.trust), 0);
+        else
+            assert_int_equal(chmod(G.trust, st.st_mode & 0777), 0);
+        sleep(3);
+        rec = signed_record(G.alice, "AUTO", ofc_time_now_us(), NULL);
+        send_command(&c, 61 + 2 * how, TARGET, rec);
+        json_t *m = next_reply(&c, 61 + 2 * how, 10000);
+        assert_non_null(m);
+        assert_string_equal(json_string_value(json_object_get(m, "type")), "command_state");
+        json_decref(m);
+        free(rec);
+    }
     ws_client_close(&c);
 }
 
@@ -502,7 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_c_signed_command_is_executed),
         cmocka_unit_test(test_refusals_are_named),
-        cmocka_unit_test(test_deleted_trust_store_refuses_every_command),
+        cmocka_unit_test(test_broken_trust_store_refuses_every_command),
         cmocka_unit_test(test_replay_to_another_replica_is_refused),
         cmocka_unit_test(test_malformed_commands_close),
         cmocka_unit_test(test_audit_route),

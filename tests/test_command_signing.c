@@ -698,7 +698,7 @@ static void test_trust_reload_follows_the_file(void **state)
     FILE *f = fopen(path, "w");
     fprintf(f, "# nobody yet\n");
     fclose(f);
-    ofc_trust_stamp stamp = {0, 0, false};
+    ofc_trust_stamp stamp = {0, 0, 0, false};
     ofc_trust *t = NULL, *next = NULL;
     assert_int_equal(ofc_trust_reload(path, &stamp, &t, err, sizeof err), OFC_OK);
     assert_non_null(t);
@@ -745,6 +745,18 @@ static void test_trust_reload_follows_the_file(void **state)
     assert_int_equal(check_rec(v, &r, NULL, NOW + 2000), OFC_VERDICT_REPLAYED);
     json_decref(rec);
     json_decref(env);
+
+    /* A chmod alone that lets others write the file: noticed (ctime) and refused at once. */
+    assert_int_equal(chmod(path, 0666), 0);
+    assert_int_not_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);
+    assert_null(next);
+    assert_non_null(strstr(err, "writable by group or others"));
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);
+    assert_non_null(next);
+    ofc_verifier_set_trust(v, next);
+    ofc_trust_destroy(t);
+    t = next;
 
     unlink(path);
     assert_int_not_equal(ofc_trust_reload(path, &stamp, &next, err, sizeof err), OFC_OK);

@@ -288,10 +288,15 @@ ofc_err ofc_trust_reload(const char *path, ofc_trust_stamp *stamp, ofc_trust **o
         return OFC_ERR_IO;
     }
     long long mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    if (stamp->valid && stamp->mtime_ns == mtime && stamp->size == (long long)st.st_size)
+    /* ctime too: a chmod that lets others write the file changes nothing else, and the store
+     * must then be refused at once (ofc_trust_load's permission check). */
+    long long ctime = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+    if (stamp->valid && stamp->mtime_ns == mtime && stamp->ctime_ns == ctime &&
+        stamp->size == (long long)st.st_size)
         return OFC_OK;
     stamp->valid = true;
     stamp->mtime_ns = mtime;
+    stamp->ctime_ns = ctime;
     stamp->size = (long long)st.st_size;
     return ofc_trust_load(path, out, errstr, errstr_size);
 }

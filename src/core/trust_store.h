@@ -40,16 +40,18 @@ ofc_err ofc_trust_parse(const char *text, size_t len, const char *name, ofc_trus
 ofc_err ofc_trust_load(const char *path, ofc_trust **out, char *errstr, size_t errstr_size);
 void ofc_trust_destroy(ofc_trust *trust);
 
-/* Following a trust store file for changes (an admin appends a key): its size and mtime when
- * last read. Zero-initialise before the first ofc_trust_reload(). */
+/* Following a trust store file for changes (an admin appends a key, or a chmod opens it to
+ * others): its size, mtime and ctime when last read. Zero-initialise before the first
+ * ofc_trust_reload(). */
 typedef struct ofc_trust_stamp {
     long long mtime_ns;
+    long long ctime_ns; /* changes with permissions and owner too */
     long long size;
     bool valid;
 } ofc_trust_stamp;
-/* Load path again if it changed since *stamp (size or mtime), or the first time. Returns OFC_OK
- * with *out NULL when unchanged; OFC_OK with a new store in *out (owned by the caller) when it
- * changed; an error (errstr) when it changed but cannot be read or parsed (deleted, unreadable,
+/* Load path again if it changed since *stamp (size, mtime or ctime), or the first time. Returns
+ * OFC_OK with *out NULL when unchanged; OFC_OK with a new store in *out (owned by the caller) when
+ * it changed; an error (errstr) when it changed but cannot be read or parsed (deleted, unreadable,
  * a bad line): the caller then stops trusting anyone (ofc_trust_empty()) until the file is
  * fixed, since a security control fails closed (an admin who deletes the file or breaks it
  * while removing a key must not leave the old keys in force). The next call tries again only

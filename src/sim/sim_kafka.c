@@ -316,7 +316,7 @@ static void poll_commands(sim_kafka *sk)
 /* ---- the loop ---- */
 
 /* An operator enrolled in a browser is trusted once the admin appends the key's line: the
- * store is read again when its file changes (size or mtime, checked once a second), keeping
+ * store is read again when its file changes (size, mtime or ctime, checked once a second), keeping
  * the replay cache. A file that is deleted or fails to parse trusts nobody until fixed. */
 static void reload_trust(sim_kafka *sk, int64_t now)
 {

@@ -72,6 +72,7 @@ struct web_cmd {
     const char *trust_path; /* NULL: read-only */
     ofc_trust *trust;
     ofc_trust_stamp stamp;
+    bool trust_broken; /* the file is missing or does not parse: refusals say so */
     ofc_verifier *verifier;
     ofc_commander *commander;
     ofc_audit *audit;
@@ -163,6 +164,9 @@ static void reload_trust(web_server *srv, bool first)
         /* Fail closed: nobody is trusted until the file is back and parses. */
         ofc_log_error("web: trust store %s: every command is refused until it is fixed", err);
         next = ofc_trust_empty();
+        wc->trust_broken = true;
+    } else if (next) {
+        wc->trust_broken = false;
     }
     if (!next)
         return;
@@ -296,6 +300,11 @@ void web_command__handle(web_server *srv, web_live_pss *pss, const web_msg *msg)
     }
     if (pss->role != WEB_ROLE_OPERATOR) {
         refuse(srv, pss, msg, WEB_CMD_REFUSE_NOT_OPERATOR, NULL, OFC_VERDICT_VALID);
+        return;
+    }
+    if (wc->trust_broken) {
+        /* Not "unknown_key": the operator's key is fine, the server's file is not. */
+        refuse(srv, pss, msg, WEB_CMD_REFUSE_TRUST_UNAVAILABLE, NULL, OFC_VERDICT_VALID);
         return;
     }
     const ofc_asset *asset = ofc_model_find_asset(srv->model, msg->asset);

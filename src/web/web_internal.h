@@ -36,6 +36,8 @@ enum web_protocol_index {
 #define WEB_CMD_REFUSE_LIST(X)                                                                  \
     X(READ_ONLY, "read_only", "this server has no trust store (--trust): it takes no commands") \
     X(NOT_OPERATOR, "not_operator", "your web user does not have the operator role")            \
+    X(TRUST_UNAVAILABLE, "trust_unavailable",                                                   \
+      "the trust store cannot be read: every command is refused until it is fixed")             \
     X(VERDICT, "verdict", "the verifier refused the command")
 
 typedef enum web_cmd_refuse {
@@ -144,7 +146,7 @@ struct web_server {
 
     /* authentication */
     web_users users;
-    int64_t users_mtime_ns;
+    int64_t users_mtime_ns, users_ctime_ns;
     off_t users_size;
     web_session_key key;
     const char *cookie_name;

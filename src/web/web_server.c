@@ -105,9 +105,13 @@ void web_server__reload_users(web_server *srv)
         return;
     }
     int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    if (mtime == srv->users_mtime_ns && st.st_size == srv->users_size)
+    /* ctime too: a chmod that opens the file to others must take effect (it is then refused). */
+    int64_t ctime = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+    if (mtime == srv->users_mtime_ns && ctime == srv->users_ctime_ns &&
+        st.st_size == srv->users_size)
         return;
     srv->users_mtime_ns = mtime;
+    srv->users_ctime_ns = ctime;
     srv->users_size = st.st_size;
     web_users next;
     web_users_init(&next);
