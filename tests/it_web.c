@@ -628,6 +628,14 @@ static void send_fragmented_oversize(ws_client *c)
     ws_client_send_frame(c, WS_OP_CONT, true, part, sizeof part);
 }
 
+static void send_many_fragments(ws_client *c)
+{
+    ws_client_send_frame(c, WS_OP_TEXT, false, " ", 1);
+    for (int i = 0; i < 80; i++)
+        ws_client_send_frame(c, WS_OP_CONT, false, " ", 1);
+    ws_client_send_frame(c, WS_OP_CONT, true, "{}", 2);
+}
+
 static void send_flood(ws_client *c)
 {
     for (int i = 0; i < 60; i++)
@@ -642,6 +650,7 @@ static void test_malformed_frames_close_with_codes(void **state)
     expect_close(send_malformed, 4400, "syntax");
     expect_close(send_unknown, 4400, "unknown type");
     expect_close(send_fragmented_oversize, 1009, NULL);
+    expect_close(send_many_fragments, 1009, "too many fragments");
     expect_close(send_flood, 1008, "rate limit");
     assert_true(metric("ofc_web_closed_total{reason=\"malformed\"}") >= 2);
 

@@ -159,9 +159,12 @@ static int on_receive(web_server *srv, web_live_pss *pss, struct lws *wsi, const
         pss->rx_len = 0;
         pss->rx_pieces = 0;
     }
-    if (len > WEB_MSG_MAX - pss->rx_len || ++pss->rx_pieces > MAX_PIECES)
+    if (len > WEB_MSG_MAX - pss->rx_len)
         return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, WEB_CLOSE_TOO_BIG,
                           "message larger than 4096 bytes");
+    if (++pss->rx_pieces > MAX_PIECES)
+        return close_soon(srv, pss, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, WEB_CLOSE_TOO_BIG,
+                          "message in too many fragments");
     memcpy(pss->rx + pss->rx_len, in, len);
     pss->rx_len += len;
     if (!final)
