@@ -3,7 +3,7 @@
 // The operator's flow, the same as the terminal console's: pick a method of the selected asset,
 // fill a form built from its advertised arguments plus a required reason, review the exact
 // record (topic, Kafka key, JSON) with the current value of what it affects, confirm with `y`,
-// F2 or the send button (never Enter, which opened the review), and follow the command's state
+// the send button (never Enter, which opened the review), and follow the command's state
 // live: PENDING until the broker's delivery report makes it SENT (partition, offset) or FAILED,
 // then ECHOED, EXECUTED or REJECTED (the executor's ofc_command_outcome), or TIMEOUT; REFUSED
 // when the server would not produce it, with its reason. The key is this browser's own
@@ -385,9 +385,10 @@ function wireCommandDialog() {
   $('command').addEventListener('cancel', (ev) => { ev.preventDefault(); closeCommand(); });
   $('command').addEventListener('keydown', (ev) => {
     if ($('command-review').hidden) return;
-    // In the review only y / F2 send: Enter (which opened it) and Space do nothing.
-    if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); ev.stopPropagation(); return; }
-    if (ev.key === 'y' || ev.key === 'F2') { ev.preventDefault(); confirmSend(); }
+    // In the review only y (or the send button) sends: Enter, which opened it, Space and F2, which
+    // finishes the form in the terminal console, do nothing, the same in both consoles.
+    if (ev.key === 'Enter' || ev.key === ' ' || ev.key === 'F2') { ev.preventDefault(); ev.stopPropagation(); return; }
+    if (ev.key === 'y') { ev.preventDefault(); confirmSend(); }
     else if (ev.key === 'e') { ev.preventDefault(); C.draft.signed = null; showForm(); }
   });
 }

@@ -616,6 +616,17 @@ static void test_audit_view_lists_filters_and_saves(void **state)
     tt_type(s, "policy");
     free(tt_wait(s, audit_counts, " Audit  1 of 4 commands", 10000, &ok));
     assert_true(ok);
+    tt_keys(s, "Enter");
+    /* Each view keeps its own filter: the plant is not narrowed by the audit's, and the audit
+     * has it again when it comes back. */
+    tt_keys(s, "A");
+    scr = tt_wait(s, audit_counts, " Commands 3  this session", 10000, &ok);
+    assert_true(ok);
+    assert_null(strstr(scr, "/policy"));
+    free(scr);
+    tt_keys(s, "A");
+    free(tt_wait(s, audit_counts, " Audit  1 of 4 commands", 10000, &ok));
+    assert_true(ok);
     tt_keys(s, "Escape");
     free(tt_wait(s, audit_counts, " Audit  4 of 4 commands", 10000, &ok));
     assert_true(ok);

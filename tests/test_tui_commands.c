@@ -4,7 +4,8 @@
  * entries judged by the core's audit; the record wrap that the review relies on (joined lines
  * give the record back byte for byte); the status line saying who commands (or read-only); and
  * the command dialog's keys: a form built from the method's advertised arguments, the required
- * reason, the passphrase typed without being kept, and a review that only `y` or F2 confirm. */
+ * reason, the passphrase typed without being kept, and a review that only `y` confirms (F2, which
+ * finishes the form, pressed twice must not send an unreviewed record). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -415,7 +416,7 @@ static void test_dialog_form_passphrase_review(void **state)
     command_dialog_set_stage(d, DLG_UNLOCKING);
     assert_int_equal(key(d, TUI_KEY_ENTER), DLG_EV_NONE); /* keys wait for the unlock */
 
-    /* The review: only y or F2 confirm; e goes back to the form and drops the record. */
+    /* The review: only y confirms; e goes back to the form and drops the record. */
     ofc_op_key *k = make_key("carol");
     ofc_signed_command cmd;
     char err[256];
@@ -444,7 +445,7 @@ static void test_dialog_form_passphrase_review(void **state)
     command_dialog_review(d, &cmd, "ofa_assets", "carol", ofc_op_key_id(k), "allowed", true, 43);
     tui_key y = ch('y'), n = ch('n');
     assert_int_equal(command_dialog_key(d, &y), DLG_EV_CONFIRM);
-    assert_int_equal(key(d, TUI_KEY_F2), DLG_EV_CONFIRM);
+    assert_int_equal(key(d, TUI_KEY_F2), DLG_EV_NONE); /* F2 F2 from the form: no send */
     assert_int_equal(command_dialog_key(d, &n), DLG_EV_CANCEL);
     assert_int_equal(key(d, TUI_KEY_ESC), DLG_EV_CANCEL);
     command_dialog_destroy(d); /* frees the record on review */

@@ -297,8 +297,13 @@ static dlg_event pass_key(command_dialog *d, const tui_key *key)
 static dlg_event review_key(command_dialog *d, const tui_key *key)
 {
     bool ch = key->code == TUI_KEY_CHAR && !key->ctrl;
-    if (key->code == TUI_KEY_F2 || (ch && (key->ch == 'y' || key->ch == 'Y')))
+    if (ch && (key->ch == 'y' || key->ch == 'Y'))
         return DLG_EV_CONFIRM;
+    if (key->code == TUI_KEY_F2) {
+        /* F2 finished the form: pressed twice it must not also send what nobody reviewed. */
+        command_dialog_set_error(d, "F2 does not send: y sends this record, e edits, Esc cancels");
+        return DLG_EV_NONE;
+    }
     if (key->code == TUI_KEY_ESC || (ch && key->ch == 'n'))
         return DLG_EV_CANCEL;
     if (ch && key->ch == 'e') {
@@ -307,7 +312,7 @@ static dlg_event review_key(command_dialog *d, const tui_key *key)
     }
     if (key->code == TUI_KEY_ENTER) {
         /* The Enter that finished the form must not also send: confirming is a key of its own. */
-        command_dialog_set_error(d, "Enter does not send: y or F2 sends this record, Esc cancels");
+        command_dialog_set_error(d, "Enter does not send: y sends this record, Esc cancels");
         return DLG_EV_NONE;
     }
     if (key->code == TUI_KEY_UP || (ch && key->ch == 'k'))
@@ -492,7 +497,7 @@ static void build_review(command_dialog *d, const tui_ctx *ctx, int w)
     tui_lines_add_wrapped(l, CF_ROLE_NORMAL, 2, d->cmd.record, w - 1, ascii);
     tui_lines_add(l, CF_ROLE_NORMAL, "%s", "");
     tui_lines_add(l, CF_ROLE_INPUT,
-                  "  y or F2 sends this record   e edits   Esc cancels (nothing is "
+                  "  y sends this record   e edits   Esc cancels (nothing is "
                   "sent)");
 }
 

@@ -75,7 +75,8 @@ struct tui_app {
 
     command_line *filter_cl, *command_cl;
     input_mode input;
-    char filter[1024];
+    char filter[1024];       /* the live / filter of the view on screen (ctx.filter) */
+    char other_filter[1024]; /* the other view's: the plant's and the audit's are their own */
     bool help_open;
     char followed[1100]; /* the tree selection the detail pane last followed ("a:"/"n:" key) */
 
@@ -131,6 +132,8 @@ int tui_app__visible(const tui_app *app, int out[PANE__COUNT]);
 /* tui_app.c */
 void tui_app__layout(tui_app *app);
 void tui_app__touch_all(tui_app *app);
+/* The live filter changed (typed, cleared, or the view switched): every panel applies it. */
+void tui_app__filter_changed(tui_app *app);
 /* tui_cmd.c */
 /* Before the screen starts: trust store, key (unlocked now if it needs no passphrase or one was
  * given), commander, audit. False with errstr set. cfg is borrowed for the call. */

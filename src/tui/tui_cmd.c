@@ -394,6 +394,13 @@ void tui_app__audit_show(tui_app *app, bool open)
 {
     if (open == app->audit_open)
         return;
+    /* Each view keeps its own / filter: one typed in the audit must not empty the plant. */
+    char swap[sizeof app->filter];
+    memcpy(swap, app->filter, sizeof swap);
+    memcpy(app->filter, app->other_filter, sizeof swap);
+    memcpy(app->other_filter, swap, sizeof swap);
+    if (strcmp(app->filter, app->other_filter) != 0)
+        tui_app__filter_changed(app);
     if (open) {
         app->focus_before_audit = app->focus;
         app->audit_open = true;

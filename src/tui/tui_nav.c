@@ -252,7 +252,7 @@ bool tui_app_save(tui_app *app, const char *path, bool force)
 
 /* ---- filter and command lines ---- */
 
-static void filter_changed(tui_app *app)
+void tui_app__filter_changed(tui_app *app)
 {
     uns_tree_panel_on_filter(app->tree);
     asset_panel_on_filter(app->detail);
@@ -277,7 +277,7 @@ unsigned tui_app_clear_filter(tui_app *app)
     if (!app->filter[0])
         return TUI_HANDLED;
     app->filter[0] = '\0';
-    filter_changed(app);
+    tui_app__filter_changed(app);
     return TUI_HANDLED;
 }
 
@@ -295,14 +295,14 @@ static void filter_key(tui_app *app, const tui_key *key)
     cl_result r = command_line_key(app->filter_cl, key);
     if (r == CL_EDITED) {
         snprintf(app->filter, sizeof app->filter, "%s", command_line_text(app->filter_cl));
-        filter_changed(app);
+        tui_app__filter_changed(app);
     } else if (r == CL_ACCEPTED) {
         command_line_remember(app->filter_cl, app->filter);
         app->input = INPUT_NONE;
     } else if (r == CL_CANCELLED) {
         app->input = INPUT_NONE;
         app->filter[0] = '\0';
-        filter_changed(app);
+        tui_app__filter_changed(app);
     }
     app->msg_dirty = app->legend_dirty = true;
 }

@@ -275,7 +275,10 @@ try {
     await page.keyboard.press('Enter');
     await page.waitForSelector('#command-review:not([hidden])');
     await page.waitForFunction(() => document.getElementById('rv-policy').textContent.includes('Warning: the server will refuse this: the method is not allowed'), null, { timeout: LONG });
-    await page.keyboard.press('F2');
+    await page.keyboard.press('F2'); // does not send (nor in the terminal console, where it finishes the form)
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await page.$$eval('#commands tbody tr', (rows) => rows.filter((r) => r.textContent.includes('not allowed for alice')).length), 0);
+    await page.keyboard.press('y');
     await page.waitForFunction(() => {
       const tr = document.querySelector('#commands tbody tr');
       return tr && tr.dataset.state === 'REFUSED';
