@@ -19,6 +19,7 @@
 #include "cmd_format.h"
 #include "command.h"
 #include "command_dialog.h"
+#include "command_line.h"
 #include "op_key.h"
 #include "status_line.h"
 #include "timeutil.h"
@@ -353,6 +354,29 @@ static ofc_model *plant(void)
     return m;
 }
 
+/* A field that is full says so (CL_FULL) instead of dropping keys without a word: a reason cut
+ * short would be signed as if the operator meant it. */
+static void test_command_line_says_when_full(void **state)
+{
+    command_line *cl = command_line_new("reason: ", 4);
+    command_line_begin(cl, NULL);
+    tui_key x = ch('x'), e = ch(0xe9); /* 'é' is two bytes */
+    int edited = 0, full = 0;
+    for (int i = 0; i < COMMAND_LINE_MAX + 10; i++) {
+        cl_result r = command_line_key(cl, &x);
+        edited += r == CL_EDITED;
+        full += r == CL_FULL;
+    }
+    assert_int_equal(edited, COMMAND_LINE_MAX);
+    assert_int_equal(full, 10);
+    assert_int_equal(strlen(command_line_text(cl)), COMMAND_LINE_MAX);
+    tui_key bs = code(TUI_KEY_BACKSPACE);
+    assert_int_equal(command_line_key(cl, &bs), CL_EDITED);
+    assert_int_equal(command_line_key(cl, &e), CL_FULL); /* one byte free, two needed */
+    assert_int_equal(command_line_key(cl, &x), CL_EDITED);
+    command_line_destroy(cl);
+}
+
 static void test_dialog_form_passphrase_review(void **state)
 {
     ofc_model *m = plant();
@@ -470,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_audit_filters_and_statuses),
         cmocka_unit_test(test_wrap_gives_the_text_back),
         cmocka_unit_test(test_status_line_says_who),
+        cmocka_unit_test(test_command_line_says_when_full),
         cmocka_unit_test(test_dialog_form_passphrase_review),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

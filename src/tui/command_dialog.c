@@ -246,7 +246,12 @@ static dlg_event form_key(command_dialog *d, const tui_key *key)
         }
         break; /* Enter on the reason: the form is done */
     case TUI_KEY_F2: break;
-    default: command_line_key(d->fields[d->focus], key); return DLG_EV_NONE;
+    default:
+        if (command_line_key(d->fields[d->focus], key) == CL_FULL)
+            command_dialog_set_error(d, "%s is full (%d bytes): nothing more is typed",
+                                     d->focus == last ? "the reason" : "this argument",
+                                     COMMAND_LINE_MAX);
+        return DLG_EV_NONE;
     }
     if (blank(command_dialog_reason(d))) {
         d->focus = last;

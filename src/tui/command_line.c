@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CL_MAX 1024 /* bytes of text; a command or filter longer than this is not typed */
+#define CL_MAX (COMMAND_LINE_MAX + 1) /* with the NUL; longer text is refused (CL_FULL) */
 
 struct command_line {
     char *prompt;
@@ -162,8 +162,10 @@ cl_result command_line_key(command_line *cl, const tui_key *key)
     }
     char enc[4];
     size_t n = cf_utf8_encode(key->ch, enc);
-    if (n == 0 || key->ch < 0x20 || cl->len + n >= CL_MAX)
+    if (n == 0 || key->ch < 0x20)
         return CL_IGNORED;
+    if (cl->len + n >= CL_MAX)
+        return CL_FULL; /* said, not silently dropped: a reason cut short would be signed */
     memmove(cl->text + cl->cursor + n, cl->text + cl->cursor, cl->len - cl->cursor + 1);
     memcpy(cl->text + cl->cursor, enc, n);
     cl->len += n;

@@ -16,10 +16,11 @@ typedef struct command_line command_line;
 
 typedef enum cl_result {
     CL_IGNORED = 0,
-    CL_EDITED,   /* the text changed */
-    CL_MOVED,    /* only the cursor moved */
-    CL_ACCEPTED, /* Enter */
-    CL_CANCELLED /* Esc */
+    CL_EDITED,    /* the text changed */
+    CL_MOVED,     /* only the cursor moved */
+    CL_ACCEPTED,  /* Enter */
+    CL_CANCELLED, /* Esc */
+    CL_FULL       /* a character that does not fit was not taken (1,023 bytes at most) */
 } cl_result;
 
 /* history_max entries are kept (oldest dropped). Owned by the caller. */
@@ -29,6 +30,8 @@ void command_line_destroy(command_line *cl);
 /* Start editing with initial text (may be NULL). */
 void command_line_begin(command_line *cl, const char *initial);
 cl_result command_line_key(command_line *cl, const tui_key *key);
+/* Bytes of text a line holds at most. */
+#define COMMAND_LINE_MAX 1023
 /* The text being edited; valid until the next call. */
 const char *command_line_text(const command_line *cl);
 /* Add to the history (not an empty line, not a repeat of the last one). */

@@ -320,6 +320,8 @@ static void command_key(tui_app *app, const tui_key *key)
     } else if (r == CL_CANCELLED) {
         app->input = INPUT_NONE;
         app->legend_dirty = true;
+    } else if (r == CL_FULL) {
+        tui_app_message(app, true, "the command line is full (%d bytes)", COMMAND_LINE_MAX);
     }
     app->msg_dirty = true;
 }
