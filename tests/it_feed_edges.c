@@ -187,6 +187,28 @@ static void test_since_time_finds_the_offset(void **state)
     assert_int_equal(proc_stop(&broker, 5000), 0);
 }
 
+/* With its broker gone, ofc sim waits up to 30 s at exit to deliver what is queued (the truth
+ * file lists only acknowledged records); a second signal gives up at once and says so in the
+ * exit status (records lost). */
+static void test_sim_second_signal_gives_up_delivery(void **state)
+{
+    proc broker, sim;
+    char boot[256];
+    assert_true(proc_start_broker(&broker, OFC_BINARY, boot, sizeof boot, NULL));
+    char *argv[] = {OFC_BINARY, "sim", "-b", boot, "--assets", "6", "--rate", "500", NULL};
+    assert_true(proc_spawn(&sim, argv, false, false));
+    nanosleep(&(struct timespec){3, 0}, NULL);
+    proc_signal(&broker, SIGKILL);
+    assert_int_equal(proc_wait(&broker, 5000), 128 + SIGKILL);
+    nanosleep(&(struct timespec){1, 0}, NULL); /* records pile up with nowhere to go */
+    proc_signal(&sim, SIGTERM);
+    assert_int_equal(proc_wait(&sim, 1500), -1); /* still trying to deliver */
+    int64_t t0 = proc_mono_ms();
+    proc_signal(&sim, SIGTERM);
+    assert_int_equal(proc_wait(&sim, 5000), 1); /* undelivered records: not a clean exit */
+    assert_true(proc_mono_ms() - t0 < 3000);
+}
+
 static void test_deregistration_removes_assets(void **state)
 {
     proc broker, sim;
@@ -369,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_hostile_records_are_counted_not_fatal),
         cmocka_unit_test(test_since_time_finds_the_offset),
         cmocka_unit_test(test_deregistration_removes_assets),
+        cmocka_unit_test(test_sim_second_signal_gives_up_delivery),
         cmocka_unit_test(test_watch_prints_live_changes),
         cmocka_unit_test(test_watch_escapes_what_the_wire_sends),
         cmocka_unit_test(test_snapshot_without_the_assets_topic_fails),

@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_count;
 
 static void on_stop_signal(int sig)
 {
     stop_signal = sig;
+    if (stop_count < 2)
+        stop_count = stop_count + 1;
 }
 
 void cli_install_stop_signals(void)
@@ -32,6 +34,11 @@ void cli_install_stop_signals(void)
 bool cli_stop_requested(void)
 {
     return stop_signal != 0;
+}
+
+bool cli_stop_insisted(void)
+{
+    return stop_count >= 2;
 }
 
 int cli_stop_signal(void)

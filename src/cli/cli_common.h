@@ -77,6 +77,8 @@ bool cli_read_passphrase(const char *file, const char *prompt, bool confirm, cha
 /* Install SIGINT/SIGTERM handlers that set the flag returned by cli_stop_requested(). */
 void cli_install_stop_signals(void);
 bool cli_stop_requested(void);
+/* A second SIGINT/SIGTERM: whatever is still being finished (a flush) is given up at once. */
+bool cli_stop_insisted(void);
 /* The signal number that asked to stop (0 if none); lets a command exit 128+sig. */
 int cli_stop_signal(void);
 

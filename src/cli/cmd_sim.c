@@ -118,6 +118,7 @@ int cmd_sim(int argc, char **argv)
         .connect_timeout_us = 10 * 1000000LL,
         .refresh_s = 300,
         .stop_requested = cli_stop_requested,
+        .stop_insisted = cli_stop_insisted,
     };
     cli_ctx ctx;
     if (!cli_ctx_init(&ctx, argc, argv))

@@ -340,6 +340,32 @@ static void reload_trust(sim_kafka *sk, int64_t now)
                  ofc_trust_count(next));
 }
 
+/* Deliver what is still queued before exit, for up to SIM_FLUSH_TIMEOUT_MS: the truth file may
+ * only list acknowledged records. With the broker gone that wait is long, so an operator's
+ * second Ctrl-C gives up at once; what is lost is counted either way. */
+static void flush_at_exit(sim_kafka *sk)
+{
+    int64_t start = ofc_time_mono_us(), give_up = start + (int64_t)SIM_FLUSH_TIMEOUT_MS * 1000;
+    bool insisted = false, said = false;
+    while (rd_kafka_outq_len(sk->producer) > 0 && ofc_time_mono_us() < give_up &&
+           !(insisted = sk->opts->stop_insisted && sk->opts->stop_insisted())) {
+        if (!said && ofc_time_mono_us() - start > 1000000) {
+            /* Not done within a second: the broker is slow or gone; say what is waited for. */
+            ofc_log_warn("sim: still delivering %d records before exit (up to %d s; a second "
+                         "Ctrl-C gives up)",
+                         rd_kafka_outq_len(sk->producer), SIM_FLUSH_TIMEOUT_MS / 1000);
+            said = true;
+        }
+        rd_kafka_flush(sk->producer, 200);
+    }
+    int left = rd_kafka_outq_len(sk->producer);
+    if (left > 0) {
+        ofc_log_error("sim: %d records still undelivered %s", left,
+                      insisted ? "when a second signal gave up" : "after the flush timeout");
+        sk->failed += (uint64_t)left;
+    }
+}
+
 static void save_truth(sim_kafka *sk, bool final, bool *ok)
 {
     char errstr[512];
@@ -476,12 +502,7 @@ int sim_kafka_run(const ofc_config *cfg, const sim_run_options *opts)
         size_t n = plant_deregister(sk.plant, ofc_time_now_us(), on_record, &sk);
         ofc_log_info("sim: deregistered every asset (%zu ofa_assets records)", n);
     }
-    if (rd_kafka_flush(sk.producer, SIM_FLUSH_TIMEOUT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        int left = rd_kafka_outq_len(sk.producer);
-        ofc_log_error("sim: %d records still undelivered after %d s", left,
-                      SIM_FLUSH_TIMEOUT_MS / 1000);
-        sk.failed += (uint64_t)(left > 0 ? left : 0);
-    }
+    flush_at_exit(&sk);
     /* Only now is every record in the truth acknowledged (or counted as failed). */
     save_truth(&sk, true, &ok);
     if (sk.failed) {

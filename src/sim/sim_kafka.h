@@ -28,6 +28,7 @@ typedef struct sim_run_options {
     int64_t connect_timeout_us;   /* give up when the cluster does not answer at start */
     const char *trust_path;       /* --trust: verify every command against this trust store */
     bool (*stop_requested)(void); /* polled every tick (the CLI's signal flag) */
+    bool (*stop_insisted)(void);  /* a second signal: stop delivering at once (may be NULL) */
 } sim_run_options;
 
 /* Run until --count, --duration or stop_requested(). Returns the process exit status: 0 on a
