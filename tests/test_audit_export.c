@@ -101,6 +101,22 @@ static const char *jstr(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
+/* One export line, edited by the caller (taken over), judged again by `ofc verify --stdin`. */
+static void expect_stdin_verdict(json_t *edited, const char *verdict)
+{
+    char *text = json_dumps(edited, JSON_COMPACT);
+    json_decref(edited);
+    char line[16384];
+    snprintf(line, sizeof line, "%s\n", text);
+    free(text);
+    char *out = verify_stdin(line);
+    json_t *again = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(again);
+    assert_string_equal(jstr(again, "verdict"), verdict);
+    json_decref(again);
+    free(out);
+}
+
 static void test_export_carries_time_and_uns_and_verifies_again(void **state)
 {
     ofc_audit *audit = ofc_audit_new(trust, model, 0);
@@ -153,30 +169,12 @@ static void test_export_carries_time_and_uns_and_verifies_again(void **state)
     json_t *older = json_deep_copy(doc);
     json_object_del(older, "kafka_time_us");
     json_object_del(older, "uns");
-    char *older_line = json_dumps(older, JSON_COMPACT);
-    snprintf(line, sizeof line, "%s\n", older_line);
-    free(older_line);
-    json_decref(older);
-    out = verify_stdin(line);
-    again = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
-    assert_non_null(again);
-    assert_string_equal(jstr(again, "verdict"), "policy_denied");
-    json_decref(again);
-    free(out);
+    expect_stdin_verdict(older, "policy_denied");
 
     /* Claiming another target cannot pass: the target is signed. */
     json_t *moved = json_deep_copy(doc);
     json_object_set_new(moved, "target", json_string("LAB-2"));
-    char *moved_line = json_dumps(moved, JSON_COMPACT);
-    snprintf(line, sizeof line, "%s\n", moved_line);
-    free(moved_line);
-    json_decref(moved);
-    out = verify_stdin(line);
-    again = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
-    assert_non_null(again);
-    assert_string_equal(jstr(again, "verdict"), "bad_signature");
-    json_decref(again);
-    free(out);
+    expect_stdin_verdict(moved, "bad_signature");
 
     json_decref(doc);
     jw_fini(&jw);
